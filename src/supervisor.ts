@@ -1,0 +1,325 @@
+/**
+ * The Supervisor: validates a run, asks the driver what to spawn, and dispatches it to a piscina pool of
+ * worker threads, where the worker that takes it spawns the child and owns it until it is reaped. The main
+ * thread keeps only bookkeeping, so many short jobs never block the embedding application's event loop.
+ */
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { SHARE_ENV } from 'node:worker_threads';
+import { EventEmitter } from 'eventemitter3';
+import pTimeout from 'p-timeout';
+import { Piscina } from 'piscina';
+import { Command } from './command.js';
+import type { Driver } from './drivers/driver.js';
+import {
+  ErrNotRunning, ErrRunAborted, ErrSupervisorClosed, ErrWaitTimeoutReached, ExecDriverError, invalid,
+} from './errors.js';
+import { addExitHook, removeExitHook } from './exit-hooks.js';
+import { LiveTable } from './live-table.js';
+import { killGraceMs, normalizeRunOptions, type RunOptions } from './options.js';
+import { treePids } from './proc.js';
+import type { RunTask, SpawnSpec, TaskResult, WorkerData } from './protocol.js';
+import { getDriver } from './registry.js';
+import type { ExitResult } from './result.js';
+import { Run } from './run.js';
+import { exitCodeOf, toSignalNumber } from './signals.js';
+
+export interface SupervisorOptions {
+  /** A registered driver's name, or a Driver. Default 'process'. */
+  driver?: string | Driver;
+  /** Where restorable runs keep their state (see restore). */
+  stateDir?: string;
+  /** Worker threads in the pool. Default: min(cores, 4). */
+  maxWorkers?: number;
+  /** Most runs alive at once. Default 65536. */
+  maxRunning?: number;
+  /** Signal for timeouts, aborts and close(). Default SIGTERM. */
+  killSignal?: string | number;
+  /** Grace between killSignal and SIGKILL. Default 5000 ms. */
+  killGraceMs?: number;
+}
+
+export type StartCallback = (command: Command) => void;
+
+export interface SupervisorEvents {
+  start: (command: Command) => void;
+  exit: (command: Command, result: ExitResult) => void;
+  error: (command: Command, error: Error) => void;
+}
+
+export interface Info {
+  readonly id: string;
+  /** True while the command's process is alive (checked at each call). */
+  isRunning(): boolean;
+}
+
+const WORKER = fileURLToPath(new URL('../workers/run-task.js', import.meta.url));
+
+export class Supervisor extends EventEmitter<SupervisorEvents> {
+  readonly stateDir: string | undefined;
+  readonly #driver: Driver;
+  readonly #pool: Piscina<RunTask, TaskResult>;
+  readonly #live: LiveTable;
+  readonly #killSignal: number;
+  readonly #killGraceMs: number;
+  /** Every id with a run in progress, from the moment run() accepts it. */
+  readonly #runs = new Map<string, { run?: Run; exit: Promise<ExitResult> }>();
+  readonly #settled = new Set<Promise<unknown>>();
+  #closing: Promise<void> | undefined;
+
+  constructor(options: SupervisorOptions = {}) {
+    super();
+    if (options === null || typeof options !== 'object') throw invalid('the Supervisor options', 'an object', options);
+    this.#driver = resolveDriver(options.driver ?? 'process');
+    this.stateDir = options.stateDir;
+    this.#killSignal = toSignalNumber(options.killSignal ?? 'SIGTERM', 'the `killSignal` option');
+    this.#killGraceMs = killGraceMs(options.killGraceMs ?? 5000);
+    const threads = positiveInt('maxWorkers', options.maxWorkers ?? Math.min(availableParallelism(), 4));
+    this.#live = new LiveTable(positiveInt('maxRunning', options.maxRunning ?? 65536));
+    this.#pool = new Piscina<RunTask, TaskResult>({
+      filename: WORKER,
+      minThreads: threads,
+      maxThreads: threads,
+      // A task holds its child for the child's whole life: one worker owns many children at once.
+      concurrentTasksPerWorker: this.#live.capacity,
+      // Idle workers must keep running their event loop (exit events, port messages): no Atomics.wait.
+      atomics: 'disabled',
+      idleTimeout: 2 ** 31 - 1,
+      env: SHARE_ENV,
+      workerData: { live: this.#live.buffer } satisfies WorkerData,
+    });
+    addExitHook(this);
+  }
+
+  /** The driver's name. */
+  name(): string {
+    return this.#driver.name;
+  }
+
+  /**
+   * Runs the command and resolves with its ExitResult once it has exited and been reaped (a non-zero exit
+   * is a result, not an error). startCallback fires once, on spawn, with command.pid() set.
+   */
+  run(command: Command, startCallback?: StartCallback, options?: RunOptions): Promise<ExitResult> {
+    let exitResolve!: (result: ExitResult) => void;
+    let exitReject!: (error: unknown) => void;
+    const exit = new Promise<ExitResult>((resolve, reject) => {
+      exitResolve = resolve;
+      exitReject = reject;
+    });
+    exit.catch(() => {}); // wait() may never be called
+    let promise: Promise<ExitResult>;
+    try {
+      if (this.#closing) throw new ErrSupervisorClosed();
+      if (!(command instanceof Command)) throw invalid('the command', 'a Command', command);
+      if (startCallback !== undefined && typeof startCallback !== 'function') {
+        throw invalid('the start callback', 'a function', startCallback);
+      }
+      const normalized = normalizeRunOptions(options, { killSignal: this.#killSignal, killGraceMs: this.#killGraceMs });
+      if (this.#runs.has(command.id)) {
+        throw new ExecDriverError('ERR_ALREADY_RUNNING', `Command "${command.id}" is already running`);
+      }
+      if (normalized.signal?.aborted) throw new ErrRunAborted('aborted before start', { cause: normalized.signal.reason });
+      const entry: { run?: Run; exit: Promise<ExitResult> } = { exit };
+      this.#runs.set(command.id, entry);
+      promise = this.#execute(command, startCallback, normalized, entry, exitResolve, exitReject).finally(() => {
+        this.#runs.delete(command.id);
+      });
+    } catch (error) {
+      promise = Promise.reject(error);
+    }
+    const settled = promise.then(() => {}, () => {});
+    this.#settled.add(settled);
+    settled.finally(() => this.#settled.delete(settled));
+    return promise;
+  }
+
+  async #execute(
+    command: Command,
+    startCallback: StartCallback | undefined,
+    options: ReturnType<typeof normalizeRunOptions>,
+    entry: { run?: Run },
+    exitResolve: (result: ExitResult) => void,
+    exitReject: (error: unknown) => void,
+  ): Promise<ExitResult> {
+    let run: Run | undefined;
+    const onAbort = () => {
+      if (run) {
+        run.aborted = true;
+        void run.kill(options.killSignal, true);
+      }
+    };
+    try {
+      const prepared = await this.#driver.prepare(command);
+      if (this.#closing) throw new ErrSupervisorClosed();
+      if (options.signal?.aborted) throw new ErrRunAborted('aborted before start', { cause: options.signal.reason });
+      const slot = this.#live.acquire();
+      if (slot < 0) throw new ExecDriverError('ERR_TOO_MANY_RUNS', `Too many runs alive at once (maxRunning ${this.#live.capacity})`);
+      run = new Run(command, slot, (r) => this.#onStart(r, startCallback));
+      entry.run = run;
+      const spec: SpawnSpec = {
+        id: command.id,
+        ...prepared,
+        stdin: options.stdin,
+        stdout: options.stdout,
+        stderr: options.stderr,
+        maxBuffer: options.maxBuffer,
+        timeoutMs: options.timeoutMs,
+        killSignal: options.killSignal,
+        killGraceMs: options.killGraceMs,
+        slot,
+      };
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      let task: TaskResult;
+      try {
+        task = await this.#pool.run({ spec, port: run.workerPort }, { transferList: [run.workerPort] });
+      } finally {
+        options.signal?.removeEventListener('abort', onAbort);
+        run.finish();
+        this.#live.release(slot);
+      }
+      if (task.spawnError) {
+        const cause = Object.assign(new Error(task.spawnError.message), { code: task.spawnError.code });
+        throw new ErrNotRunning(task.spawnError.message, { cause });
+      }
+      run.markStarted(task.pid);
+      const result = toExitResult(command.id, task);
+      exitResolve(result);
+      this.#emit('exit', command, result);
+      if (run.callbackError !== undefined) throw run.callbackError;
+      if (result.timedOut) throw new ErrWaitTimeoutReached(`run of "${command.id}" timed out after ${options.timeoutMs} ms`, { result });
+      if (run.aborted) throw new ErrRunAborted(`run of "${command.id}"`, { cause: options.signal?.reason, result });
+      return result;
+    } catch (error) {
+      exitReject(error);
+      if (!run?.started) this.#emit('error', command, error as Error);
+      throw error;
+    }
+  }
+
+  #onStart(run: Run, startCallback: StartCallback | undefined): void {
+    this.#emit('start', run.command);
+    if (!startCallback) return;
+    try {
+      startCallback(run.command);
+    } catch (error) {
+      run.callbackError = error;
+      void run.kill(9, false);
+    }
+  }
+
+  /** Emits without letting a throwing listener break the run: its error goes to 'error' listeners. */
+  #emit<E extends keyof SupervisorEvents>(event: E, ...args: Parameters<SupervisorEvents[E]>): void {
+    try {
+      (this.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args);
+    } catch (error) {
+      if (event === 'error') return;
+      try {
+        this.emit('error', args[0] as Command, error as Error);
+      } catch {
+        // an 'error' listener that throws has nowhere left to report to
+      }
+    }
+  }
+
+  /** Sends a signal (name or number) to the command's whole process tree. */
+  async kill(command: Command, signal: string | number = this.#killSignal): Promise<void> {
+    const number = toSignalNumber(signal, 'the signal');
+    const id = commandId(command);
+    const run = this.#runs.get(id)?.run;
+    if (!run || !(await run.kill(number, false))) throw new ErrNotRunning(`command "${id}" is not running`);
+  }
+
+  /** The running command's result; rejects ErrWaitTimeoutReached after timeoutMs, without killing it. */
+  wait(id: string, timeoutMs?: number): Promise<ExitResult> {
+    const entry = this.#runs.get(id);
+    if (!entry) return Promise.reject(new ErrNotRunning(`command "${id}" is not running`));
+    if (timeoutMs === undefined || timeoutMs === Infinity) return entry.exit;
+    if (typeof timeoutMs !== 'number' || !(timeoutMs > 0) || !Number.isFinite(timeoutMs)) {
+      return Promise.reject(invalid('the wait timeout', 'a positive number of milliseconds or Infinity', timeoutMs));
+    }
+    return pTimeout(entry.exit, {
+      milliseconds: timeoutMs,
+      message: new ErrWaitTimeoutReached(`waited ${timeoutMs} ms for "${id}"`),
+    });
+  }
+
+  info(id: string): Info {
+    return {
+      id,
+      isRunning: () => {
+        const run = this.#runs.get(id)?.run;
+        return run !== undefined && run.started && !run.exited;
+      },
+    };
+  }
+
+  /** Every live pid of the command's tree (its process group and its descendants). */
+  async getPidsForContainer(id: string): Promise<number[]> {
+    const run = this.#runs.get(id)?.run;
+    if (!run?.started || run.exited) throw new ErrNotRunning(`command "${id}" is not running`);
+    const pids = await treePids(run.pid);
+    if (run.exited || pids.length === 0) throw new ErrNotRunning(`command "${id}" is not running`);
+    return pids;
+  }
+
+  /** Re-attaches to a command that outlived its supervisor. Needs a state entry for its id. */
+  async restore(command: Command): Promise<ExitResult> {
+    throw new ErrNotRunning(`no restorable state for command "${commandId(command)}"`);
+  }
+
+  /**
+   * Stops accepting runs, kills every running tree (killSignal, then SIGKILL after killGraceMs), waits
+   * until each child is reaped, then stops the pool. Nothing is left running, no zombie is left.
+   */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      for (const { run } of this.#runs.values()) void run?.kill(this.#killSignal, true);
+      while (this.#settled.size > 0) await Promise.all([...this.#settled]);
+      await this.#pool.close();
+      removeExitHook(this);
+    })();
+    return this.#closing;
+  }
+
+  /** @internal the exit hook: the process is dying, kill every live tree now. */
+  killAllSync(): void {
+    this.#live.killAll();
+  }
+}
+
+function resolveDriver(driver: unknown): Driver {
+  if (typeof driver === 'string') return getDriver(driver);
+  if (driver !== null && typeof driver === 'object' && typeof (driver as Driver).prepare === 'function' &&
+      typeof (driver as Driver).name === 'string') {
+    return driver as Driver;
+  }
+  throw invalid('the `driver` option', 'a registered driver name or a Driver', driver);
+}
+
+function positiveInt(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+    throw invalid(`the \`${name}\` option`, 'a positive integer', value);
+  }
+  return value;
+}
+
+function commandId(command: unknown): string {
+  if (command instanceof Command) return command.id;
+  throw invalid('the command', 'a Command', command);
+}
+
+function toExitResult(id: string, task: TaskResult): ExitResult {
+  const result: ExitResult = {
+    id,
+    pid: task.pid,
+    exitCode: exitCodeOf(task.code, task.signal),
+    signal: task.signal,
+    timedOut: task.timedOut,
+    durationMs: task.durationMs,
+  };
+  if (task.stdout !== undefined) result.stdout = task.stdout;
+  if (task.stderr !== undefined) result.stderr = task.stderr;
+  if (task.maxBufferExceeded) result.maxBufferExceeded = true;
+  return result;
+}
