@@ -20,6 +20,12 @@ export interface RunOptions {
   stderr?: OutputStdio;
   /** Most characters kept of a buffered stream; past it the process is killed. Default 100 MB. */
   maxBuffer?: number;
+  /**
+   * The command outlives the supervisor (its shim double-forks and records its exit in the state dir):
+   * close() and the exit hooks leave it running, and restore() re-attaches to it. stdout and stderr
+   * default to 'ignore' and cannot be 'buffer' (the pipe would die with the supervisor).
+   */
+  restorable?: boolean;
 }
 
 export interface NormalizedRunOptions {
@@ -31,9 +37,10 @@ export interface NormalizedRunOptions {
   stdout: OutputStdio;
   stderr: OutputStdio;
   maxBuffer: number;
+  restorable: boolean;
 }
 
-const KNOWN = new Set(['timeout', 'killSignal', 'killGraceMs', 'signal', 'stdin', 'stdout', 'stderr', 'maxBuffer']);
+const KNOWN = new Set(['timeout', 'killSignal', 'killGraceMs', 'signal', 'stdin', 'stdout', 'stderr', 'maxBuffer', 'restorable']);
 
 export function normalizeRunOptions(
   options: RunOptions | undefined,
@@ -44,16 +51,28 @@ export function normalizeRunOptions(
   for (const key of Object.keys(options)) {
     if (!KNOWN.has(key)) throw invalid(`\`${key}\``, `one of the run options (${[...KNOWN].join(', ')})`, key);
   }
-  return {
+  const restorable = options.restorable ?? false;
+  if (typeof restorable !== 'boolean') throw invalid('the `restorable` option', 'a boolean', restorable);
+  const outputDefault = restorable ? 'ignore' : 'buffer';
+  const normalized = {
     timeoutMs: timeout(options.timeout),
     killSignal: options.killSignal === undefined ? defaults.killSignal : toSignalNumber(options.killSignal, 'the `killSignal` option'),
     killGraceMs: options.killGraceMs === undefined ? defaults.killGraceMs : killGraceMs(options.killGraceMs),
     signal: abortSignal(options.signal),
     stdin: stdio('stdin', options.stdin ?? 'ignore', false),
-    stdout: stdio('stdout', options.stdout ?? 'buffer', true),
-    stderr: stdio('stderr', options.stderr ?? 'buffer', true),
+    stdout: stdio('stdout', options.stdout ?? outputDefault, true),
+    stderr: stdio('stderr', options.stderr ?? outputDefault, true),
     maxBuffer: maxBuffer(options.maxBuffer),
+    restorable,
   };
+  if (restorable) {
+    for (const name of ['stdout', 'stderr'] as const) {
+      if (normalized[name] === 'buffer') {
+        throw invalid(`the \`${name}\` option of a restorable run`, "'ignore', 'inherit' or { file, append? } (a 'buffer' pipe would die with the supervisor)", 'buffer');
+      }
+    }
+  }
+  return normalized;
 }
 
 function timeout(value: unknown): number {

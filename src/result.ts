@@ -37,4 +37,10 @@ export interface ExitResult {
    * signal are then the shim's own status, not the command's, and usage is absent.
    */
   shimError?: string;
+  /**
+   * Set by restore() when the command ended and nothing recorded how (its shim was killed too, or the
+   * supervisor died before learning its pid), or when its pid now belongs to another process: exitCode
+   * is then -1 and signal null. Such a process is never signalled.
+   */
+  exitUnknown?: boolean;
 }

@@ -12,6 +12,12 @@ export class Run {
   /** The port to hand to the worker (transferred with the task). */
   readonly workerPort: MessagePort;
   pid = -1;
+  /** The command's start time (field 22 of its stat), with pid its identity. */
+  startTime = 0;
+  /** A restorable run: close() detaches from it instead of killing it. */
+  restorable = false;
+  /** Runs before the start callback, once the pid is known (a restorable run records its entry there). */
+  beforeStart: ((run: Run) => void) | undefined;
   started = false;
   exited = false;
   /** Set when the start callback threw: the tree was killed and run() rejects with it. */
@@ -30,18 +36,32 @@ export class Run {
     this.#port = port1;
     this.workerPort = port2;
     port1.on('message', (message: ToMain) => {
-      if (message.t === 'spawned') this.markStarted(message.pid);
+      if (message.t === 'spawned') this.markStarted(message.pid, message.startTime);
       else if (message.t === 'killed') this.#answer(message.req, message.sent);
     });
   }
 
   /** Fires the start once, whichever comes first: the 'spawned' message or the task's result. */
-  markStarted(pid: number): void {
+  markStarted(pid: number, startTime: number): void {
     if (this.started || pid <= 0) return;
     this.started = true;
     this.pid = pid;
+    this.startTime = startTime;
     this.command[attachPid](pid);
+    try {
+      this.beforeStart?.(this);
+    } catch (error) {
+      this.callbackError = error;
+      void this.kill(9, false);
+      return;
+    }
     this.#onStart(this);
+  }
+
+  /** Lets a restorable run go: the worker stops watching it, the command runs on under its shim. */
+  detach(): void {
+    if (this.exited || !this.restorable) return;
+    this.#port.postMessage({ t: 'detach' } satisfies ToWorker);
   }
 
   /** Asks the owning worker to signal the tree; resolves false when the process had already exited. */

@@ -21,15 +21,27 @@ import { treePids } from './proc.js';
 import type { RunTask, SpawnSpec, TaskResult, WorkerData } from './protocol.js';
 import { getDriver } from './registry.js';
 import type { ExitResult } from './result.js';
+import { fromExitRecord, inspect, RestoredRun, unknownExit } from './restore.js';
 import { Run } from './run.js';
+import { defaultStateDir, prepareStateDir } from './state/dir.js';
+import { Ledger } from './state/ledger.js';
+import { RestorePoller } from './state/poller.js';
+import { StateStore, type Entry } from './state/store.js';
 import { requireShim } from './shim.js';
 import { exitCodeOf, toSignalNumber } from './signals.js';
 
 export interface SupervisorOptions {
   /** A registered driver's name, or a Driver. Default 'process'. */
   driver?: string | Driver;
-  /** Where restorable runs keep their state (see restore). */
+  /**
+   * Where restorable runs keep their state (see restore). Default $XDG_STATE_HOME/execdriver, else
+   * ~/.local/state/execdriver; created mode 0700 on first use, looser bits tightened to 0700.
+   */
   stateDir?: string;
+  /** How often the one shared poller checks restored commands. Default 100 ms. */
+  pollIntervalMs?: number;
+  /** Each restored command's process identity is checked once per this period. Default 2000 ms. */
+  livenessMs?: number;
   /** Worker threads in the pool. Default: min(cores, 4). */
   maxWorkers?: number;
   /** Most runs alive at once. Default 65536. */
@@ -46,7 +58,12 @@ export interface SupervisorEvents {
   start: (command: Command) => void;
   exit: (command: Command, result: ExitResult) => void;
   error: (command: Command, error: Error) => void;
+  /** A state entry that restoreAll() or prune() could not read (the entry is left as it is). */
+  stateError: (id: string, error: ExecDriverError) => void;
 }
+
+/** Whatever the supervisor tracks for an id: a run its pool owns, or a restored command. */
+type Tracked = Run | RestoredRun;
 
 export interface Info {
   readonly id: string;
@@ -57,14 +74,18 @@ export interface Info {
 const WORKER = fileURLToPath(new URL('../workers/run-task.js', import.meta.url));
 
 export class Supervisor extends EventEmitter<SupervisorEvents> {
-  readonly stateDir: string | undefined;
+  readonly stateDir: string;
   readonly #driver: Driver;
   readonly #pool: Piscina<RunTask, TaskResult>;
   readonly #live: LiveTable;
   readonly #killSignal: number;
   readonly #killGraceMs: number;
   /** Every id with a run in progress, from the moment run() accepts it. */
-  readonly #runs = new Map<string, { run?: Run; exit: Promise<ExitResult> }>();
+  readonly #runs = new Map<string, { run?: Tracked; exit: Promise<ExitResult>; detach?: () => void }>();
+  readonly #pollIntervalMs: number;
+  readonly #livenessMs: number;
+  #ledger: Ledger | undefined;
+  #poller: RestorePoller | undefined;
   readonly #settled = new Set<Promise<unknown>>();
   #closing: Promise<void> | undefined;
 
@@ -72,7 +93,12 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     super();
     if (options === null || typeof options !== 'object') throw invalid('the Supervisor options', 'an object', options);
     this.#driver = resolveDriver(options.driver ?? 'process');
-    this.stateDir = options.stateDir;
+    if (options.stateDir !== undefined && (typeof options.stateDir !== 'string' || options.stateDir === '' || options.stateDir.includes('\0'))) {
+      throw invalid('the `stateDir` option', 'a non-empty path', options.stateDir);
+    }
+    this.stateDir = options.stateDir ?? defaultStateDir();
+    this.#pollIntervalMs = positiveInt('pollIntervalMs', options.pollIntervalMs ?? 100);
+    this.#livenessMs = positiveInt('livenessMs', options.livenessMs ?? 2000);
     this.#killSignal = toSignalNumber(options.killSignal ?? 'SIGTERM', 'the `killSignal` option');
     this.#killGraceMs = killGraceMs(options.killGraceMs ?? 5000);
     const threads = positiveInt('maxWorkers', options.maxWorkers ?? Math.min(availableParallelism(), 4));
@@ -139,7 +165,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     command: Command,
     startCallback: StartCallback | undefined,
     options: ReturnType<typeof normalizeRunOptions>,
-    entry: { run?: Run },
+    entry: { run?: Tracked },
     exitResolve: (result: ExitResult) => void,
     exitReject: (error: unknown) => void,
   ): Promise<ExitResult> {
@@ -155,10 +181,21 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       const prepared = await this.#driver.prepare(command);
       if (this.#closing) throw new ErrSupervisorClosed();
       if (options.signal?.aborted) throw new ErrRunAborted('aborted before start', { cause: options.signal.reason });
+      const ledger = options.restorable ? this.#getLedger() : undefined;
+      ledger?.begin(command);
       const slot = this.#live.acquire();
-      if (slot < 0) throw new ExecDriverError('ERR_TOO_MANY_RUNS', `Too many runs alive at once (maxRunning ${this.#live.capacity})`);
+      if (slot < 0) {
+        ledger?.failed(command.id);
+        throw new ExecDriverError('ERR_TOO_MANY_RUNS', `Too many runs alive at once (maxRunning ${this.#live.capacity})`);
+      }
       run = new Run(command, slot, (r) => this.#onStart(r, startCallback));
       entry.run = run;
+      let restorable: SpawnSpec['restorable'];
+      if (ledger) {
+        run.restorable = true;
+        run.beforeStart = (r) => ledger.started(command.id, r.pid, r.startTime);
+        restorable = { pidFile: ledger.store.pidPath(command.id), exitFile: ledger.store.exitPath(command.id) };
+      }
       const spec: SpawnSpec = {
         id: command.id,
         ...prepared,
@@ -171,6 +208,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
         killGraceMs: options.killGraceMs,
         slot,
         shim,
+        restorable,
       };
       options.signal?.addEventListener('abort', onAbort, { once: true });
       let task: TaskResult;
@@ -182,11 +220,17 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
         this.#live.release(slot);
       }
       if (task.spawnError) {
+        if (options.restorable) this.#ledger!.failed(command.id);
         const cause = Object.assign(new Error(task.spawnError.message), { code: task.spawnError.code });
         throw new ErrNotRunning(task.spawnError.message, { cause });
       }
-      run.markStarted(task.pid);
+      run.markStarted(task.pid, task.startTime ?? 0);
+      if (task.detached) {
+        throw new ExecDriverError('ERR_DETACHED', `The supervisor closed and let the restorable command "${command.id}" run on`,
+          `pid ${task.pid}; its exit will be recorded in ${this.stateDir}: restore() it to get its result`);
+      }
       const result = toExitResult(command.id, task);
+      if (options.restorable) this.#ledger!.ended(command.id, result);
       exitResolve(result);
       this.#emit('exit', command, result);
       if (run.callbackError !== undefined) throw run.callbackError;
@@ -266,9 +310,135 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     return pids;
   }
 
-  /** Re-attaches to a command that outlived its supervisor. Needs a state entry for its id. */
-  async restore(command: Command): Promise<ExitResult> {
-    throw new ErrNotRunning(`no restorable state for command "${commandId(command)}"`);
+  /**
+   * Re-attaches to a restorable command by its id. While the recorded process still runs (same pid and
+   * start time, not a zombie) it shows in info/getPidsForContainer/kill/wait again and this resolves
+   * with its real result when it ends; if it ended meanwhile, this resolves at once with the recorded
+   * result (or an `exitUnknown` one, see ExitResult). ErrNotRunning when the state dir has no entry.
+   */
+  restore(command: Command): Promise<ExitResult> {
+    try {
+      if (this.#closing) throw new ErrSupervisorClosed();
+      const id = commandId(command);
+      const existing = this.#runs.get(id);
+      if (existing) return existing.exit;
+      const ledger = this.#getLedger();
+      const entry = ledger.store.readSync(id);
+      if (!entry) throw new ErrNotRunning(`no restorable state for command "${id}" in ${this.stateDir}`);
+      return this.#attach(command, entry, ledger);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Registers the restored command at once (kill/wait/info see it when restore() returns). */
+  #attach(command: Command, entry: Entry, ledger: Ledger): Promise<ExitResult> {
+    const id = command.id;
+    const outcome = inspect(ledger.store, entry);
+    const finish = (result: ExitResult) => {
+      if (entry.status !== 'exited') {
+        try {
+          ledger.endedRestored(entry, result);
+        } catch (error) {
+          this.#emit('error', command, error as Error);
+        }
+      }
+      this.#emit('exit', command, result);
+    };
+    if (outcome.kind === 'ended') {
+      finish(outcome.result);
+      return Promise.resolve(outcome.result);
+    }
+    let resolve!: (result: ExitResult) => void;
+    let reject!: (error: unknown) => void;
+    const exit = new Promise<ExitResult>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    exit.catch(() => {});
+    const run = new RestoredRun(command, outcome.pid, outcome.startTime, this.#killGraceMs);
+    const tracked = {
+      run,
+      exit,
+      detach: () => {
+        run.detach();
+        this.#poller?.unwatch(id);
+        reject(new ExecDriverError('ERR_DETACHED', `The supervisor closed and stopped watching the restored command "${id}"`,
+          `it runs on; its exit will be recorded in ${this.stateDir}`));
+      },
+    };
+    this.#runs.set(id, tracked);
+    const done = exit.then(() => {}, () => {}).finally(() => {
+      if (this.#runs.get(id) === tracked) this.#runs.delete(id);
+      this.#settled.delete(done);
+    });
+    this.#settled.add(done);
+    this.#getPoller().watch({
+      id,
+      pid: outcome.pid,
+      startTime: outcome.startTime,
+      shim: outcome.shim,
+      onEnd: (record) => {
+        run.finish();
+        const result = record ? fromExitRecord(id, record, entry.startedAtMs) : unknownExit(id, outcome.pid);
+        finish(result);
+        resolve(result);
+      },
+    });
+    return exit;
+  }
+
+  /** Restores every command with an entry in the state dir; returns their ids. Unreadable entries go to 'stateError'. */
+  async restoreAll(): Promise<string[]> {
+    const store = this.#getLedger().store;
+    const ids: string[] = [];
+    for (const id of await store.ids()) {
+      if (this.#closing) throw new ErrSupervisorClosed();
+      if (this.#runs.has(id)) {
+        ids.push(id);
+        continue;
+      }
+      try {
+        const entry = store.readSync(id);
+        if (!entry) continue; // removed meanwhile
+        this.#attach(Command.fromJSON(entry.command), entry, this.#getLedger()).catch(() => {}); // results: wait() / 'exit'
+        ids.push(id);
+      } catch (error) {
+        this.#emit('stateError', id, error as ExecDriverError);
+      }
+    }
+    return ids;
+  }
+
+  /** Removes the state of every command that has ended (and is not being watched); returns their ids. */
+  async prune(): Promise<string[]> {
+    const store = this.#getLedger().store;
+    const pruned: string[] = [];
+    for (const id of await store.ids()) {
+      if (this.#runs.has(id)) continue;
+      try {
+        const entry = store.readSync(id);
+        if (!entry || inspect(store, entry).kind !== 'ended') continue;
+        store.remove(id);
+        pruned.push(id);
+      } catch (error) {
+        this.#emit('stateError', id, error as ExecDriverError);
+      }
+    }
+    return pruned;
+  }
+
+  #getLedger(): Ledger {
+    if (!this.#ledger) {
+      prepareStateDir(this.stateDir);
+      this.#ledger = new Ledger(new StateStore(this.stateDir));
+    }
+    return this.#ledger;
+  }
+
+  #getPoller(): RestorePoller {
+    this.#poller ??= new RestorePoller(this.#getLedger().store, { intervalMs: this.#pollIntervalMs, livenessMs: this.#livenessMs });
+    return this.#poller;
   }
 
   /**
@@ -277,7 +447,12 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
    */
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      for (const { run } of this.#runs.values()) void run?.kill(this.#killSignal, true);
+      this.#poller?.stop();
+      for (const { run, detach } of this.#runs.values()) {
+        if (detach) detach();
+        else if (run?.restorable) run.detach();
+        else void run?.kill(this.#killSignal, true);
+      }
       while (this.#settled.size > 0) await Promise.all([...this.#settled]);
       await this.#pool.close();
       removeExitHook(this);

@@ -24,7 +24,7 @@ export function onCleanup(fn: () => void | Promise<void>): void {
 /** A fresh temp dir, removed after the test. */
 export function tempDir(prefix = 'execdriver-shim-test-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  onCleanup(() => rmSync(dir, { recursive: true, force: true }));
+  onCleanup(() => rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }));
   return dir;
 }
 
