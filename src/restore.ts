@@ -102,6 +102,13 @@ export class RestoredRun {
     }
   }
 
+  /** True while the pid is still the recorded process and not a zombie (read from /proc at each call). */
+  isAlive(): boolean {
+    if (this.exited) return false;
+    const stat = readStatSync(this.pid);
+    return isLive(stat) && stat.startTime === this.startTime;
+  }
+
   /** Stops watching (the command runs on, under its shim). */
   detach(): void {
     this.finish();

@@ -230,7 +230,13 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
           `pid ${task.pid}; its exit will be recorded in ${this.stateDir}: restore() it to get its result`);
       }
       const result = toExitResult(command.id, task);
-      if (options.restorable) this.#ledger!.ended(command.id, result);
+      if (options.restorable) {
+        try {
+          this.#ledger!.ended(command.id, result);
+        } catch (error) {
+          this.#emit('error', command, error as Error); // the exit file (the shim's) still has it
+        }
+      }
       exitResolve(result);
       this.#emit('exit', command, result);
       if (run.callbackError !== undefined) throw run.callbackError;
@@ -296,6 +302,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       id,
       isRunning: () => {
         const run = this.#runs.get(id)?.run;
+        if (run instanceof RestoredRun) return run.isAlive();
         return run !== undefined && run.started && !run.exited;
       },
     };
