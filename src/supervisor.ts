@@ -21,12 +21,10 @@ import { treePids } from './proc.js';
 import type { RunTask, SpawnSpec, TaskResult, WorkerData } from './protocol.js';
 import { getDriver } from './registry.js';
 import type { ExitResult } from './result.js';
-import { fromExitRecord, inspect, RestoredRun, unknownExit } from './restore.js';
+import { RestoredRun } from './restore.js';
+import { Restorer, type RestoreHost } from './restorer.js';
 import { Run } from './run.js';
-import { defaultStateDir, prepareStateDir } from './state/dir.js';
-import { Ledger } from './state/ledger.js';
-import { RestorePoller } from './state/poller.js';
-import { StateStore, type Entry } from './state/store.js';
+import { defaultStateDir } from './state/dir.js';
 import { requireShim } from './shim.js';
 import { exitCodeOf, toSignalNumber } from './signals.js';
 
@@ -82,10 +80,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   readonly #killGraceMs: number;
   /** Every id with a run in progress, from the moment run() accepts it. */
   readonly #runs = new Map<string, { run?: Tracked; exit: Promise<ExitResult>; detach?: () => void }>();
-  readonly #pollIntervalMs: number;
-  readonly #livenessMs: number;
-  #ledger: Ledger | undefined;
-  #poller: RestorePoller | undefined;
+  readonly #restorer: Restorer;
   readonly #settled = new Set<Promise<unknown>>();
   #closing: Promise<void> | undefined;
 
@@ -97,10 +92,13 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       throw invalid('the `stateDir` option', 'a non-empty path', options.stateDir);
     }
     this.stateDir = options.stateDir ?? defaultStateDir();
-    this.#pollIntervalMs = positiveInt('pollIntervalMs', options.pollIntervalMs ?? 100);
-    this.#livenessMs = positiveInt('livenessMs', options.livenessMs ?? 2000);
     this.#killSignal = toSignalNumber(options.killSignal ?? 'SIGTERM', 'the `killSignal` option');
     this.#killGraceMs = killGraceMs(options.killGraceMs ?? 5000);
+    this.#restorer = new Restorer(this.stateDir, {
+      pollIntervalMs: positiveInt('pollIntervalMs', options.pollIntervalMs ?? 100),
+      livenessMs: positiveInt('livenessMs', options.livenessMs ?? 2000),
+      killGraceMs: this.#killGraceMs,
+    }, this.#restoreHost());
     const threads = positiveInt('maxWorkers', options.maxWorkers ?? Math.min(availableParallelism(), 4));
     this.#live = new LiveTable(positiveInt('maxRunning', options.maxRunning ?? 65536));
     this.#pool = new Piscina<RunTask, TaskResult>({
@@ -181,7 +179,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       const prepared = await this.#driver.prepare(command);
       if (this.#closing) throw new ErrSupervisorClosed();
       if (options.signal?.aborted) throw new ErrRunAborted('aborted before start', { cause: options.signal.reason });
-      const ledger = options.restorable ? this.#getLedger() : undefined;
+      const ledger = options.restorable ? this.#restorer.ledger : undefined;
       ledger?.begin(command);
       const slot = this.#live.acquire();
       if (slot < 0) {
@@ -220,7 +218,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
         this.#live.release(slot);
       }
       if (task.spawnError) {
-        if (options.restorable) this.#ledger!.failed(command.id);
+        if (options.restorable) ledger!.failed(command.id);
         const cause = Object.assign(new Error(task.spawnError.message), { code: task.spawnError.code });
         throw new ErrNotRunning(task.spawnError.message, { cause });
       }
@@ -232,7 +230,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       const result = toExitResult(command.id, task);
       if (options.restorable) {
         try {
-          this.#ledger!.ended(command.id, result);
+          ledger!.ended(command.id, result);
         } catch (error) {
           this.#emit('error', command, error as Error); // the exit file (the shim's) still has it
         }
@@ -319,133 +317,48 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   /**
    * Re-attaches to a restorable command by its id. While the recorded process still runs (same pid and
-   * start time, not a zombie) it shows in info/getPidsForContainer/kill/wait again and this resolves
-   * with its real result when it ends; if it ended meanwhile, this resolves at once with the recorded
-   * result (or an `exitUnknown` one, see ExitResult). ErrNotRunning when the state dir has no entry.
+   * start time, not a zombie) it shows in info/getPidsForContainer/kill/wait again (from the moment this
+   * returns) and this resolves with its real result when it ends; if it ended meanwhile, this resolves
+   * at once with the recorded result (or an `exitUnknown` one, see ExitResult). ErrNotRunning when the
+   * state dir has no entry for the id; ERR_STATE_CORRUPT when it cannot be read.
    */
   restore(command: Command): Promise<ExitResult> {
     try {
       if (this.#closing) throw new ErrSupervisorClosed();
-      const id = commandId(command);
-      const existing = this.#runs.get(id);
+      const existing = this.#runs.get(commandId(command));
       if (existing) return existing.exit;
-      const ledger = this.#getLedger();
-      const entry = ledger.store.readSync(id);
-      if (!entry) throw new ErrNotRunning(`no restorable state for command "${id}" in ${this.stateDir}`);
-      return this.#attach(command, entry, ledger);
+      return this.#restorer.restore(command);
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
-  /** Registers the restored command at once (kill/wait/info see it when restore() returns). */
-  #attach(command: Command, entry: Entry, ledger: Ledger): Promise<ExitResult> {
-    const id = command.id;
-    const outcome = inspect(ledger.store, entry);
-    const finish = (result: ExitResult) => {
-      if (entry.status !== 'exited') {
-        try {
-          ledger.endedRestored(entry, result);
-        } catch (error) {
-          this.#emit('error', command, error as Error);
-        }
-      }
-      this.#emit('exit', command, result);
-    };
-    if (outcome.kind === 'ended') {
-      finish(outcome.result);
-      return Promise.resolve(outcome.result);
-    }
-    let resolve!: (result: ExitResult) => void;
-    let reject!: (error: unknown) => void;
-    const exit = new Promise<ExitResult>((res, rej) => {
-      resolve = res;
-      reject = rej;
-    });
-    exit.catch(() => {});
-    const run = new RestoredRun(command, outcome.pid, outcome.startTime, this.#killGraceMs);
-    const tracked = {
-      run,
-      exit,
-      detach: () => {
-        run.detach();
-        this.#poller?.unwatch(id);
-        reject(new ExecDriverError('ERR_DETACHED', `The supervisor closed and stopped watching the restored command "${id}"`,
-          `it runs on; its exit will be recorded in ${this.stateDir}`));
-      },
-    };
-    this.#runs.set(id, tracked);
-    const done = exit.then(() => {}, () => {}).finally(() => {
-      if (this.#runs.get(id) === tracked) this.#runs.delete(id);
-      this.#settled.delete(done);
-    });
-    this.#settled.add(done);
-    this.#getPoller().watch({
-      id,
-      pid: outcome.pid,
-      startTime: outcome.startTime,
-      shim: outcome.shim,
-      onEnd: (record) => {
-        run.finish();
-        const result = record ? fromExitRecord(id, record, entry.startedAtMs) : unknownExit(id, outcome.pid);
-        finish(result);
-        resolve(result);
-      },
-    });
-    return exit;
-  }
-
   /** Restores every command with an entry in the state dir; returns their ids. Unreadable entries go to 'stateError'. */
   async restoreAll(): Promise<string[]> {
-    const store = this.#getLedger().store;
-    const ids: string[] = [];
-    for (const id of await store.ids()) {
-      if (this.#closing) throw new ErrSupervisorClosed();
-      if (this.#runs.has(id)) {
-        ids.push(id);
-        continue;
-      }
-      try {
-        const entry = store.readSync(id);
-        if (!entry) continue; // removed meanwhile
-        this.#attach(Command.fromJSON(entry.command), entry, this.#getLedger()).catch(() => {}); // results: wait() / 'exit'
-        ids.push(id);
-      } catch (error) {
-        this.#emit('stateError', id, error as ExecDriverError);
-      }
-    }
-    return ids;
+    if (this.#closing) throw new ErrSupervisorClosed();
+    return this.#restorer.restoreAll(() => this.#closing !== undefined);
   }
 
   /** Removes the state of every command that has ended (and is not being watched); returns their ids. */
-  async prune(): Promise<string[]> {
-    const store = this.#getLedger().store;
-    const pruned: string[] = [];
-    for (const id of await store.ids()) {
-      if (this.#runs.has(id)) continue;
-      try {
-        const entry = store.readSync(id);
-        if (!entry || inspect(store, entry).kind !== 'ended') continue;
-        store.remove(id);
-        pruned.push(id);
-      } catch (error) {
-        this.#emit('stateError', id, error as ExecDriverError);
-      }
-    }
-    return pruned;
+  prune(): Promise<string[]> {
+    return this.#restorer.prune();
   }
 
-  #getLedger(): Ledger {
-    if (!this.#ledger) {
-      prepareStateDir(this.stateDir);
-      this.#ledger = new Ledger(new StateStore(this.stateDir));
-    }
-    return this.#ledger;
-  }
-
-  #getPoller(): RestorePoller {
-    this.#poller ??= new RestorePoller(this.#getLedger().store, { intervalMs: this.#pollIntervalMs, livenessMs: this.#livenessMs });
-    return this.#poller;
+  #restoreHost(): RestoreHost {
+    return {
+      has: (id) => this.#runs.has(id),
+      track: (id, watched) => {
+        this.#runs.set(id, watched);
+        const done = watched.exit.then(() => {}, () => {}).finally(() => {
+          if (this.#runs.get(id) === watched) this.#runs.delete(id);
+          this.#settled.delete(done);
+        });
+        this.#settled.add(done);
+      },
+      exited: (command, result) => this.#emit('exit', command, result),
+      error: (command, error) => this.#emit('error', command, error),
+      stateError: (id, error) => this.#emit('stateError', id, error),
+    };
   }
 
   /**
@@ -454,7 +367,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
    */
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      this.#poller?.stop();
+      this.#restorer.stop();
       for (const { run, detach } of this.#runs.values()) {
         if (detach) detach();
         else if (run?.restorable) run.detach();

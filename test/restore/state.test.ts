@@ -102,6 +102,13 @@ describe('state entries', () => {
     assert.throws(() => prepareStateDir(file), (e: ExecDriverError) => e.code === 'ERR_STATE_DIR');
   });
 
+  it('validates the options before anything is spawned, naming them', async () => {
+    assert.throws(() => supervisor({ pollIntervalMs: 0 }), /`pollIntervalMs` option to be a positive integer, got `0`/);
+    assert.throws(() => supervisor({ stateDir: '' }), /`stateDir` option/);
+    await assert.rejects(supervisor({ stateDir: tempDir() }).run(new Command({ entrypoint: 'true' }), undefined, { restorable: 'yes' as never }),
+      /`restorable` option to be a boolean, got `"yes"`/);
+  });
+
   it('defaults to $XDG_STATE_HOME/execdriver, else ~/.local/state/execdriver', () => {
     assert.equal(defaultStateDir({ XDG_STATE_HOME: '/x/state' }), '/x/state/execdriver');
     assert.match(defaultStateDir({ XDG_STATE_HOME: 'relative' }), /\/\.local\/state\/execdriver$/);
