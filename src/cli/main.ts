@@ -5,13 +5,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { quote, UsageError } from './args.js';
+import { batch } from './batch.js';
 import { CliError, processIo, type Io, type Subcommand } from './io.js';
 import { kill } from './kill.js';
 import { ps } from './ps.js';
 import { restore } from './restore.js';
 import { run } from './run.js';
 
-const SUBCOMMANDS: readonly Subcommand[] = [run, ps, kill, restore];
+const SUBCOMMANDS: readonly Subcommand[] = [run, batch, ps, kill, restore];
 
 function usage(): string {
   const width = Math.max(...SUBCOMMANDS.map((s) => s.name.length));
