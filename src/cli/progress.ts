@@ -112,6 +112,6 @@ export class ProgressBar implements Reporter {
     if (this.#stopped) return;
     this.#lastDraw = performance.now();
     this.#state.elapsedMs = this.#lastDraw - this.#started;
-    this.#stream.write(`\r${renderProgress(this.#state, this.#stream.columns ?? 80)}\x1b[K`);
+    this.#stream.write(`\r${renderProgress(this.#state, this.#stream.columns || 80)}\x1b[K`);
   }
 }
