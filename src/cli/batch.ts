@@ -54,7 +54,8 @@ Options:
   --out FILE         write the results to FILE instead of stdout
   --logs DIR         write each job's stdout and stderr to DIR/ID.out and
                      DIR/ID.err (default: discarded)
-  --state-dir DIR    the supervisor's state directory
+  --state-dir DIR    passed to the Supervisor as stateDir (nothing is kept
+                     there yet: durable state is not in this build)
   -h, --help         show this help
 
 Exit status: 0 when every job exited 0; 1 when one did not (failed, killed by a

@@ -41,7 +41,8 @@ Options:
   --timeout MS       kill the command's tree after MS milliseconds (SIGTERM, then
                      SIGKILL after the kill grace) and exit with status 124
   --kill-grace MS    milliseconds between SIGTERM and SIGKILL (default 5000)
-  --state-dir DIR    the supervisor's state directory
+  --state-dir DIR    passed to the Supervisor as stateDir (nothing is kept
+                     there yet: durable state is not in this build)
   --restorable       keep durable state so that \`execdriver restore\` can re-attach
                      (not available yet in this build)
   -h, --help         show this help
