@@ -5,7 +5,7 @@ export {
 } from './errors.js';
 export { Supervisor, type SupervisorOptions, type SupervisorEvents, type StartCallback, type Info } from './supervisor.js';
 export type { RunOptions } from './options.js';
-export type { ExitResult } from './result.js';
+export type { ExitResult, Usage } from './result.js';
 export type { Driver, DriverFactory, Prepared } from './drivers/driver.js';
 export { ProcessDriver } from './drivers/process/driver.js';
 export { registerDriver, getDriver, registerInitFunc, getInitFunc } from './registry.js';

@@ -29,6 +29,15 @@ export interface SpawnSpec {
   killGraceMs: number;
   /** This run's index in the live table. */
   slot: number;
+  /** The execdriver-shim binary the command is run through. */
+  shim: string;
+  /** cgroup.procs files the command joins before exec (written "0" by the shim's child). */
+  join?: string[];
+  /**
+   * A restorable run: the shim double-forks (--daemon) so that it outlives the supervisor, and records
+   * the command's pid (pidFile) and exit (exitFile) itself. Its pid never enters the live table.
+   */
+  restorable?: { pidFile: string; exitFile: string };
 }
 
 export interface RunTask {
@@ -45,11 +54,14 @@ export interface WorkerData {
 /** main -> worker */
 export type ToWorker =
   /** Signal the process group; with `escalate`, SIGKILL it after killGraceMs if the leader still runs. */
-  { t: 'kill'; req: number; signal: number; escalate: boolean };
+  | { t: 'kill'; req: number; signal: number; escalate: boolean }
+  /** Stop watching a restorable run without touching it: the task resolves at once with `detached`. */
+  | { t: 'detach' };
 
 /** worker -> main */
 export type ToMain =
-  | { t: 'spawned'; pid: number }
+  /** The command has exec'd: its own pid (not the shim's) and start time (field 22 of its stat). */
+  | { t: 'spawned'; pid: number; startTime: number }
   /** Answer to a kill: `sent` false when the process had already exited. */
   | { t: 'killed'; req: number; sent: boolean; error?: string };
 
@@ -70,4 +82,11 @@ export interface TaskResult {
   maxBufferExceeded?: boolean;
   /** Set (and pid = -1) when the process could not be started. */
   spawnError?: SpawnFailure;
+  /** The command's start time (clock ticks after boot), with pid its identity. */
+  startTime?: number;
+  usage?: { userCpuMs: number; systemCpuMs: number; maxRssBytes: number };
+  /** The shim ended without an exit line: code/signal are the shim's (see ExitResult.shimError). */
+  shimError?: string;
+  /** A restorable run that the supervisor stopped watching (close()); nothing else is set. */
+  detached?: boolean;
 }

@@ -1,3 +1,16 @@
+/**
+ * Resources used by the command's whole process tree, from getrusage(RUSAGE_CHILDREN) in the
+ * execdriver-shim once every process of the tree has been reaped (as time(1) reports them).
+ */
+export interface Usage {
+  /** User CPU time, milliseconds (microsecond resolution). */
+  userCpuMs: number;
+  /** System CPU time, milliseconds (microsecond resolution). */
+  systemCpuMs: number;
+  /** Largest resident set of any single process of the tree, bytes (the kernel counts in KiB). */
+  maxRssBytes: number;
+}
+
 /** What a finished run reports. */
 export interface ExitResult {
   /** The command's id. */
@@ -17,4 +30,11 @@ export interface ExitResult {
   stderr?: string;
   /** True when the buffered output passed `maxBuffer` and the process was killed for it. */
   maxBufferExceeded?: boolean;
+  /** CPU and memory of the whole tree; absent when the shim could not report it (see shimError). */
+  usage?: Usage;
+  /**
+   * Set when the execdriver-shim ended without reporting the command's exit (it was killed): exitCode and
+   * signal are then the shim's own status, not the command's, and usage is absent.
+   */
+  shimError?: string;
 }

@@ -22,6 +22,7 @@ import type { RunTask, SpawnSpec, TaskResult, WorkerData } from './protocol.js';
 import { getDriver } from './registry.js';
 import type { ExitResult } from './result.js';
 import { Run } from './run.js';
+import { requireShim } from './shim.js';
 import { exitCodeOf, toSignalNumber } from './signals.js';
 
 export interface SupervisorOptions {
@@ -150,6 +151,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       }
     };
     try {
+      const shim = requireShim();
       const prepared = await this.#driver.prepare(command);
       if (this.#closing) throw new ErrSupervisorClosed();
       if (options.signal?.aborted) throw new ErrRunAborted('aborted before start', { cause: options.signal.reason });
@@ -168,6 +170,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
         killSignal: options.killSignal,
         killGraceMs: options.killGraceMs,
         slot,
+        shim,
       };
       options.signal?.addEventListener('abort', onAbort, { once: true });
       let task: TaskResult;
@@ -321,5 +324,7 @@ function toExitResult(id: string, task: TaskResult): ExitResult {
   if (task.stdout !== undefined) result.stdout = task.stdout;
   if (task.stderr !== undefined) result.stderr = task.stderr;
   if (task.maxBufferExceeded) result.maxBufferExceeded = true;
+  if (task.usage) result.usage = task.usage;
+  if (task.shimError) result.shimError = task.shimError;
   return result;
 }
