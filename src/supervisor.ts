@@ -54,7 +54,7 @@ export interface Info {
   isRunning(): boolean;
 }
 
-const WORKER = fileURLToPath(new URL('../workers/run-task.js', import.meta.url));
+const WORKER = fileURLToPath(new URL('../workers/entry.cjs', import.meta.url));
 
 export class Supervisor extends EventEmitter<SupervisorEvents> {
   readonly stateDir: string | undefined;

@@ -130,7 +130,7 @@ describe('wait, info and getPidsForContainer', () => {
     assert.ok(pids.includes(Number(firstLine)), `${pids} includes the setsid grandchild ${firstLine}`);
     await s.kill(c, 'SIGKILL');
     await exit;
-    process.kill(Number(firstLine), 'SIGKILL');
+    assert.equal(alive(Number(firstLine)), false, 'the setsid grandchild died with the command');
     await assert.rejects(s.getPidsForContainer(c.id), ErrNotRunning);
   });
 });

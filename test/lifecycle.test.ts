@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readdirSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { Command, ErrSupervisorClosed, Supervisor } from '../src/index.js';
 import { alive, childrenOf, fixture, proc, supervisor, until } from './helpers.js';
 
-/** Every pid whose process group is one of the given leaders' (the whole trees). */
+/** Every live pid whose process group is one of the given leaders' (the whole trees). */
 function groupMembers(leaders: number[]): number[] {
-  const all = childrenOf(process.pid).map((p) => p.pid);
-  return leaders.flatMap((l) => [l, ...all.filter((pid) => proc(pid)?.pgid === l)]);
+  const all = readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map(Number);
+  return all.filter((pid) => leaders.includes(proc(pid)?.pgid ?? -1) && alive(pid));
 }
 
 describe('close', () => {

@@ -88,9 +88,12 @@ export function liveProcessesWith(text: string): number[] {
   return liveProcesses((argv) => argv.join(' ').includes(text));
 }
 
-/** Pids of live (not zombie) processes that have `arg` as one whole argument (`sleep ARG`, not `sh -c '... ARG'`). */
+/**
+ * Pids of live (not zombie) processes that have `arg` as one whole argument (`sleep ARG`, not `sh -c '... ARG'`),
+ * the commands themselves, not the execdriver-shim that is each one's parent (`execdriver-shim -- sleep ARG`).
+ */
 export function liveProcessesWithArg(arg: string): number[] {
-  return liveProcesses((argv) => argv.slice(1).includes(arg));
+  return liveProcesses((argv) => !argv[0]?.endsWith('execdriver-shim') && argv.slice(1).includes(arg));
 }
 
 function liveProcesses(match: (argv: string[]) => boolean): number[] {
