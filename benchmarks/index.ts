@@ -13,9 +13,10 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from './lib/args.js';
 import type { Goal, Scope, ScopeOutput } from './lib/report.js';
 import { renderTable } from './lib/table.js';
+import { latency } from './scopes/latency.js';
 import { throughput } from './scopes/throughput.js';
 
-const SCOPES: Scope[] = [throughput];
+const SCOPES: Scope[] = [throughput, latency];
 const DEFAULT_OUT = fileURLToPath(new URL('../../benchmarks/results/latest.json', import.meta.url));
 
 function usage(): string {
