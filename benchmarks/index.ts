@@ -14,9 +14,10 @@ import { parseArgs } from './lib/args.js';
 import type { Goal, Scope, ScopeOutput } from './lib/report.js';
 import { renderTable } from './lib/table.js';
 import { latency } from './scopes/latency.js';
+import { memory } from './scopes/memory.js';
 import { throughput } from './scopes/throughput.js';
 
-const SCOPES: Scope[] = [throughput, latency];
+const SCOPES: Scope[] = [throughput, latency, memory];
 const DEFAULT_OUT = fileURLToPath(new URL('../../benchmarks/results/latest.json', import.meta.url));
 
 function usage(): string {
