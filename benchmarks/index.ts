@@ -16,8 +16,9 @@ import { renderTable } from './lib/table.js';
 import { latency } from './scopes/latency.js';
 import { memory } from './scopes/memory.js';
 import { throughput } from './scopes/throughput.js';
+import { timeout } from './scopes/timeout.js';
 
-const SCOPES: Scope[] = [throughput, latency, memory];
+const SCOPES: Scope[] = [throughput, latency, memory, timeout];
 const DEFAULT_OUT = fileURLToPath(new URL('../../benchmarks/results/latest.json', import.meta.url));
 
 function usage(): string {
