@@ -15,10 +15,11 @@ import type { Goal, Scope, ScopeOutput } from './lib/report.js';
 import { renderTable } from './lib/table.js';
 import { latency } from './scopes/latency.js';
 import { memory } from './scopes/memory.js';
+import { restore } from './scopes/restore.js';
 import { throughput } from './scopes/throughput.js';
 import { timeout } from './scopes/timeout.js';
 
-const SCOPES: Scope[] = [throughput, latency, memory, timeout];
+const SCOPES: Scope[] = [throughput, latency, memory, timeout, restore];
 const DEFAULT_OUT = fileURLToPath(new URL('../../benchmarks/results/latest.json', import.meta.url));
 
 function usage(): string {
