@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { execa } from 'execa';
 import { alternate, sleep } from '../lib/alternate.js';
-import { LABELS } from '../lib/peers.js';
+import { execaLauncher, LABELS, spawnLauncher, warmUp } from '../lib/peers.js';
 import type { Scope, ScopeOutput } from '../lib/report.js';
 import { pairedRatio, summarize } from '../lib/stats.js';
 import { fmt, ratio } from '../lib/table.js';
@@ -28,6 +28,8 @@ interface Peer {
   label: string;
   /** One timed-out run; resolves with its sample, or a string saying what went wrong. */
   once(ms: number): Promise<Sample | string>;
+  /** Warms up like the other scopes' peers: a cold pool's first run (threads, module loads) is no timeout figure. */
+  warm(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -49,6 +51,7 @@ function spawnPeer(): Peer {
           resolve(signal === 'SIGTERM' ? { fromCall: end - t0 - ms, fromStart: end - started - ms } : `exited with ${signal ?? _code}`);
         });
       }),
+    warm: () => warmUp(spawnLauncher(), 16),
     close: async () => {},
   };
 }
@@ -66,12 +69,14 @@ function execaPeer(): Peer {
       const end = performance.now();
       return result.timedOut ? { fromCall: end - t0 - ms, fromStart: end - started - ms } : `not timed out: ${result.shortMessage}`;
     },
+    warm: () => warmUp(execaLauncher(), 16),
     close: async () => {},
   };
 }
 
 function supervisorRunPeer(): Peer {
   const sup = new Supervisor();
+  const warm = () => warmUp({ name: 'supervisor', launch: (file, args) => sup.run(new Command({ entrypoint: file, arguments: args }), undefined, IO).then((r) => r.exitCode), close: async () => {} }, 16);
   return {
     name: 'supervisor',
     label: 'Supervisor.run, timeout option',
@@ -87,12 +92,14 @@ function supervisorRunPeer(): Peer {
         return { fromCall: end - t0 - ms, fromStart: end - started - ms };
       }
     },
+    warm,
     close: () => sup.close(),
   };
 }
 
 function supervisorWaitPeer(): Peer {
   const sup = new Supervisor();
+  const warm = () => warmUp({ name: 'supervisor', launch: (file, args) => sup.run(new Command({ entrypoint: file, arguments: args }), undefined, IO).then((r) => r.exitCode), close: async () => {} }, 16);
   return {
     name: 'supervisor-wait',
     label: 'Supervisor.wait(id, T) (no kill)',
@@ -122,6 +129,7 @@ function supervisorWaitPeer(): Peer {
       }
       return sample;
     },
+    warm,
     close: () => sup.close(),
   };
 }
@@ -147,6 +155,7 @@ export const timeout: Scope = {
       labels[name] = peer.label;
       const round: Sample[] = [];
       try {
+        await peer.warm();
         for (let i = 0; i < samples; i++) {
           const sample = await peer.once(ms);
           if (typeof sample === 'string') failures.push(`${peer.label}: ${sample}`);
