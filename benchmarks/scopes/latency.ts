@@ -7,10 +7,12 @@ import { performance } from 'node:perf_hooks';
 import { alternate, sleep, startLoad } from '../lib/alternate.js';
 import { execaLauncher, LABELS, spawnLauncher, supervisorLauncher, warmUp, type Launcher, type PeerName } from '../lib/peers.js';
 import type { Scope, ScopeOutput } from '../lib/report.js';
-import { pairedRatio, summarize } from '../lib/stats.js';
+import { median, pairedRatio, summarize } from '../lib/stats.js';
 import { fmt, ratio } from '../lib/table.js';
 
 interface Round {
+  /** The first run of a freshly built peer, before any warm-up (threads start, modules load). */
+  cold: number;
   idle: number[];
   load: number[];
   loadRuns: number;
@@ -43,8 +45,11 @@ export const latency: Scope = {
 
     const results = await alternate(PEERS.map((name) => ({ name })), rounds, async ({ name }): Promise<Round> => {
       const launcher = make(name);
-      const round: Round = { idle: [], load: [], loadRuns: 0, failures: 0 };
+      const round: Round = { cold: NaN, idle: [], load: [], loadRuns: 0, failures: 0 };
       try {
+        const cold = await probe(launcher);
+        round.cold = cold.ms;
+        if (cold.code !== 0) round.failures++;
         await warmUp(launcher, smoke ? 8 : 50);
         for (let i = 0; i < probes; i++) {
           await sleep(1);
@@ -76,7 +81,7 @@ export const latency: Scope = {
     const perRound = (name: PeerName, key: 'idle' | 'load', p: 'p50' | 'p99') => of(name).map((r) => summarize(r[key])[p]);
     const pooled = (name: PeerName, key: 'idle' | 'load') => summarize(of(name).flatMap((r) => r[key]));
     const rows = PEERS.map((name) => {
-      const cells = [LABELS[name]];
+      const cells = [LABELS[name], fmt(median(of(name).map((r) => r.cold)))];
       for (const key of ['idle', 'load'] as const) {
         const s = pooled(name, key);
         cells.push(fmt(s.p50), ratio(pairedRatio(perRound(name, key, 'p50'), perRound('spawn', key, 'p50'))));
@@ -96,10 +101,11 @@ export const latency: Scope = {
       data: Object.fromEntries(results),
       tables: [{
         title: `Start latency in ms (call -> start callback / 'spawn' event), ${rounds} alternating round(s)`,
-        columns: ['peer', 'idle p50', 'vs spawn', 'idle p99', 'vs spawn', 'idle max', 'load p50', 'vs spawn', 'load p99', 'vs spawn', 'load max'],
+        columns: ['peer', 'cold', 'idle p50', 'vs spawn', 'idle p99', 'vs spawn', 'idle max', 'load p50', 'vs spawn', 'load p99', 'vs spawn', 'load max'],
         rows,
         notes: [
           'percentiles pooled over rounds; "vs spawn": median of per-round ratios of the same percentile.',
+          'cold: the first run of a freshly built peer (median over rounds); idle and load probes follow a warm-up.',
           "spawn()/execa() fork synchronously inside the call; their 'spawn' event follows on the next tick.",
           'under load: the peer itself runs 8 lanes of /bin/true meanwhile (a plain piscina pool has no start event: not measured).',
         ],
