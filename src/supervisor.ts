@@ -75,7 +75,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.stateDir = options.stateDir;
     this.#killSignal = toSignalNumber(options.killSignal ?? 'SIGTERM', 'the `killSignal` option');
     this.#killGraceMs = killGraceMs(options.killGraceMs ?? 5000);
-    const threads = positiveInt('maxWorkers', options.maxWorkers ?? Math.min(availableParallelism(), 4));
+    // One core is left to the embedding application (and to the children's exec): two threads forking at
+    // once on two cores cost more kernel time per fork than they gain (benchmarks/README.md).
+    const threads = positiveInt('maxWorkers', options.maxWorkers ?? Math.max(1, Math.min(availableParallelism() - 1, 4)));
     this.#live = new LiveTable(positiveInt('maxRunning', options.maxRunning ?? 65536));
     this.#pool = new Piscina<RunTask, TaskResult>({
       filename: WORKER,
@@ -87,6 +89,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       atomics: 'disabled',
       idleTimeout: 2 ** 31 - 1,
       env: SHARE_ENV,
+      recordTiming: false,
       workerData: { live: this.#live.buffer } satisfies WorkerData,
     });
     addExitHook(this);
