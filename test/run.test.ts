@@ -160,7 +160,6 @@ describe('run', () => {
     ['tty', { tty: true }],
     ['configPath', { configPath: '/x.conf' }],
     ['config', { config: { a: ['b'] } }],
-    ['resources', { resources: { memory: 1 << 20 } }],
   ];
   for (const [field, init] of unsupported) {
     it(`refuses \`${field}\` naming the field and the driver, spawning nothing`, async () => {

@@ -6,7 +6,7 @@
  * either a cgroup v2 hierarchy (it has cgroup.controllers) or one folder per v1 controller (memory/, ...).
  */
 import { access, readFile, readdir, realpath } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 /** The v1 controllers we use: limits (memory, cpu), tracking and kill (freezer), accounting (cpuacct). */
 export const V1_CONTROLLERS = ['memory', 'cpu', 'cpuacct', 'freezer'] as const;
@@ -72,8 +72,8 @@ export function fromMounts(mounts: readonly Mount[], own: ReadonlyMap<string, st
 
 /** The folder of cgroup `path` under mount `m`, or the mount point if the path is outside the mounted subtree. */
 function inside(m: Mount, path: string): string {
-  if (m.root === '/') return join(m.mountPoint, path);
-  if (path === m.root || path.startsWith(`${m.root}/`)) return join(m.mountPoint, path.slice(m.root.length));
+  if (m.root === '/') return resolve(m.mountPoint, `.${path}`);
+  if (path === m.root || path.startsWith(`${m.root}/`)) return resolve(m.mountPoint, `.${path.slice(m.root.length)}`);
   return m.mountPoint;
 }
 

@@ -112,10 +112,13 @@ export class CgroupManager {
         ? 'no cgroup v1 or v2 hierarchy is mounted (/proc/self/mountinfo)'
         : `\`cgroupRoot\` ${JSON.stringify(this.root)} is not a cgroup folder: it holds neither cgroup.controllers (v2) nor controller folders such as memory/ and freezer/ (v1)`;
     }
-    const want2 = need2.length > 0 ? `the ${need2.join(' and ')} controllers enabled in cgroup v2` : 'a cgroup v2 hierarchy';
-    return `needs ${want2} or the ${need1.join(', ')} controllers of cgroup v1, and ${where} none of these; ` +
-      describeHierarchies(h, available2);
+    const want2 = need2.length > 0 ? `${plural(need2)} enabled in cgroup v2` : 'a cgroup v2 hierarchy';
+    return `needs ${want2} or ${plural(need1)} of cgroup v1, and ${where} neither; ${describeHierarchies(h, available2)}`;
   }
+}
+
+function plural(controllers: readonly string[]): string {
+  return `the ${controllers.join(', ')} controller${controllers.length > 1 ? 's' : ''}`;
 }
 
 async function makeParent(parent: string): Promise<void> {
