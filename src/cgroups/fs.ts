@@ -102,6 +102,21 @@ export async function waitFor(check: () => Promise<boolean>, ms: number): Promis
 }
 
 /**
+ * The fast path after a run: rmdir each folder in order, stopping at the first that still has members
+ * or cgroups below it (EBUSY). True when every one is gone.
+ */
+export async function removeEmpty(dirs: readonly string[]): Promise<boolean> {
+  for (const dir of dirs) {
+    try {
+      await rmdir(dir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return false;
+    }
+  }
+  return true;
+}
+
+/**
  * Removes the folder and the cgroups below it, children first. rmdir of a cgroup with members fails
  * (EBUSY), so this never removes a cgroup in use; with `retryMs` it retries EBUSY that long (a killed
  * member may need a moment to leave). Returns false when something is left.

@@ -56,9 +56,10 @@ export class CgroupManager {
       const absent = need1.filter((c) => !h.v1.has(c));
       if (absent.length > 0) throw new ErrCgroup(this.#unavailable(h, available2, need2, need1));
       const parents = new Map<V1Controller, string>();
-      // The accounting controllers join when they are there, for result.cgroup.
+      // cpuacct and memory also join for accounting (result.cgroup, oomKilled) when they are mounted.
+      const wanted = new Set<V1Controller>([...need1, 'cpuacct', 'memory']);
       for (const c of V1_CONTROLLERS) {
-        if (!h.v1.has(c) || (!need1.includes(c) && c !== 'cpuacct' && c !== 'memory')) continue;
+        if (!wanted.has(c) || !h.v1.has(c)) continue;
         const parent = join(h.v1.get(c)!, PARENT);
         await this.#ensure(parent, () => makeParent(parent));
         parents.set(c, parent);
@@ -72,8 +73,9 @@ export class CgroupManager {
   /** The per-run hooks the Supervisor calls: members, signal, and the teardown after the run. */
   hooks(cgroup: Cgroup): RunHooks {
     return {
-      pids: () => cgroup.pids(),
-      signal: async (signal) => (await cgroup.signal(signal)) > 0,
+      pids: () => cgroup.pids().catch(() => []),
+      // A failure (the folder went with the run's end) means nothing was signalled: the Supervisor falls back.
+      signal: async (signal) => (await cgroup.signal(signal).catch(() => 0)) > 0,
       after: async (result) => {
         const outcome = await cgroup.close(result?.signal ?? null);
         this.#live.delete(cgroup);

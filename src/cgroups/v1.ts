@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import type { Cgroup, CgroupOutcome, CgroupUsage } from './cgroup.js';
 import type { V1Controller } from './detect.js';
 import { ErrCgroup, errorText } from './errors.js';
-import { memberPids, memberPidsSync, readKeyed, readNumber, readText, removeCgroup, signalPids, waitFor, writeValue } from './fs.js';
+import { memberPids, memberPidsSync, readKeyed, readNumber, readText, removeCgroup, removeEmpty, signalPids, waitFor, writeValue } from './fs.js';
 import type { LimitFile } from './resources.js';
 
-/** Order of creation: limits first, the freezer (tracking) last. */
+/** Order of creation and of removal: limits first, the freezer (tracking) last. */
 const ORDER: readonly V1Controller[] = ['memory', 'cpu', 'cpuacct', 'freezer'];
 
 export class V1Cgroup implements Cgroup {
@@ -21,6 +21,8 @@ export class V1Cgroup implements Cgroup {
   readonly procs: readonly string[];
   readonly #at: ReadonlyMap<V1Controller, string>;
   #closed: Promise<CgroupOutcome> | undefined;
+  /** Signals go one at a time: a thaw must not end another signal's freeze. */
+  #signals: Promise<unknown> = Promise.resolve();
 
   private constructor(at: Map<V1Controller, string>) {
     this.#at = at;
@@ -58,7 +60,13 @@ export class V1Cgroup implements Cgroup {
     return memberPids(this.#at.get('freezer')!);
   }
 
-  async signal(signal: number): Promise<number> {
+  signal(signal: number): Promise<number> {
+    const next = this.#signals.then(() => this.#signal(signal));
+    this.#signals = next.catch(() => {});
+    return next;
+  }
+
+  async #signal(signal: number): Promise<number> {
     return this.#frozen(async () => signalPids(await this.pids(), signal));
   }
 
@@ -73,13 +81,15 @@ export class V1Cgroup implements Cgroup {
     const outcome: CgroupOutcome = { cgroup: { version: 1 } };
     if (memory) outcome.oomKilled = await oomKilled(memory, exitSignal);
     await usage(outcome.cgroup, memory, cpuacct);
+    // The freezer folder goes last: while it is there, what is left can be found and killed.
+    if (await removeEmpty(this.dirs)) return outcome;
     try {
       if ((await this.pids()).length > 0) await this.signal(9);
       await waitFor(async () => (await this.pids()).length === 0, 5000);
     } catch {
       // the folders go below anyway if they can
     }
-    for (const dir of [...this.dirs].reverse()) await removeCgroup(dir, 2000);
+    for (const dir of this.dirs) await removeCgroup(dir, 2000);
     return outcome;
   }
 

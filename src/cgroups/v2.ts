@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Cgroup, CgroupOutcome } from './cgroup.js';
 import { ErrCgroup, errorText } from './errors.js';
 import {
-  memberPids, memberPidsSync, readKeyed, readNumber, readText, removeCgroup, signalPids, waitFor, writeValue,
+  memberPids, memberPidsSync, readKeyed, readNumber, readText, removeCgroup, removeEmpty, signalPids, waitFor, writeValue,
 } from './fs.js';
 import type { LimitFile } from './resources.js';
 
@@ -76,6 +76,8 @@ export class V2Cgroup implements Cgroup {
   readonly #dir: string;
   readonly #hasMemory: boolean;
   #closed: Promise<CgroupOutcome> | undefined;
+  /** Signals go one at a time: a thaw must not end another signal's freeze. */
+  #signals: Promise<unknown> = Promise.resolve();
 
   private constructor(dir: string, hasMemory: boolean) {
     this.#dir = dir;
@@ -105,7 +107,13 @@ export class V2Cgroup implements Cgroup {
     return memberPids(this.#dir);
   }
 
-  async signal(signal: number): Promise<number> {
+  signal(signal: number): Promise<number> {
+    const next = this.#signals.then(() => this.#signal(signal));
+    this.#signals = next.catch(() => {});
+    return next;
+  }
+
+  async #signal(signal: number): Promise<number> {
     if (signal === 9) {
       const pids = await this.pids();
       if (pids.length === 0) return 0;
@@ -127,6 +135,7 @@ export class V2Cgroup implements Cgroup {
 
   async #close(): Promise<CgroupOutcome> {
     const outcome = await readOutcome(this.#dir, this.#hasMemory);
+    if (await removeEmpty(this.dirs)) return outcome;
     const populated = async () => (await readKeyed(join(this.#dir, 'cgroup.events')))?.get('populated') === 1;
     try {
       if (await populated()) await this.signal(9);

@@ -312,3 +312,42 @@ test('refused with nothing spawned or left: one hierarchy read-only, the ones al
   assert.equal(existsSync(marker), false);
   assert.deepEqual(await strays(command.id), []);
 });
+
+test('the embedding process exits: the exit hook kills every cgroup member, the next start removes the folders', { skip }, async () => {
+  const dir = tmp();
+  const id = newId('exit');
+  const out = join(dir, 'out');
+  const script = join(dir, 'app.mjs');
+  const index = new URL('../../src/index.js', import.meta.url).href;
+  await writeFile(script, `import { readFileSync } from 'node:fs';
+import { Supervisor, Command } from ${JSON.stringify(index)};
+const s = new Supervisor({ maxWorkers: 1 });
+s.run(new Command({ id: ${JSON.stringify(id)}, entrypoint: ${JSON.stringify(fixture('setsid-grandchild'))}, resources: { cpuShares: 64 } }),
+  undefined, { stdout: { file: ${JSON.stringify(out)} } }).catch(() => {});
+while (!/^\\d+\\n/.test(readFileSync(${JSON.stringify(out)}, { encoding: 'utf8', flag: 'a+' }))) await new Promise((r) => setTimeout(r, 10));
+process.exit(0);
+`);
+  const app = spawn(process.execPath, [script], { stdio: ['ignore', 'ignore', 'inherit'] });
+  cleanups.push(() => killQuietly(app.pid!));
+  const [code] = await new Promise<[number | null]>((resolve) => app.once('exit', (c) => resolve([c])));
+  assert.equal(code, 0);
+  const grandchild = await firstLine(out);
+  cleanups.push(() => killQuietly(grandchild));
+  assert.ok(await dead(grandchild), 'the setsid grandchild died with the application');
+  supervisor();
+  assert.ok(await waitFor(async () => (await strays(id)).length === 0, 10_000), 'the next start removed the folders');
+});
+
+test('a user with resources: the child joins as root, then runs as the user', { skip }, async () => {
+  const s = supervisor();
+  const command = new Command({
+    id: newId('user'), entrypoint: '/bin/sh', arguments: ['-c', 'id -u; id -G; grep freezer /proc/self/cgroup'], user: 'nobody',
+    resources: { memory: 64 * MB },
+  });
+  const result = await s.run(command);
+  assert.equal(result.exitCode, 0, result.stderr);
+  const [uid, groups, freezer] = result.stdout!.trim().split('\n');
+  assert.equal(uid, '65534');
+  assert.equal(groups, '65534');
+  assert.match(freezer!, new RegExp(`freezer:/${PARENT}/${command.id}@`));
+});
