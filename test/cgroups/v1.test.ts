@@ -351,3 +351,23 @@ test('a user with resources: the child joins as root, then runs as the user', { 
   assert.equal(groups, '65534');
   assert.match(freezer!, new RegExp(`freezer:/${PARENT}/${command.id}@`));
 });
+
+test('a run refused after its cgroup was made (aborted, supervisor closing) leaves no folder and spawns nothing', { skip }, async () => {
+  const dir = tmp();
+  const marker = join(dir, 'ran');
+  const s = supervisor();
+  const aborted = new Command({ id: newId('abort'), entrypoint: '/bin/touch', arguments: [marker], resources: { cpuShares: 64 } });
+  const controller = new AbortController();
+  const run = s.run(aborted, undefined, { signal: controller.signal });
+  controller.abort(); // while the driver prepares (makes the cgroup)
+  await assert.rejects(run, { code: 'ERR_RUN_ABORTED' });
+  assert.deepEqual(await strays(aborted.id), []);
+
+  const closing = new Command({ id: newId('closing'), entrypoint: '/bin/touch', arguments: [marker], resources: { cpuShares: 64 } });
+  const late = s.run(closing);
+  const closed = s.close();
+  await assert.rejects(late, { code: 'ERR_SUPERVISOR_CLOSED' });
+  await closed;
+  assert.deepEqual(await strays(closing.id), []);
+  assert.equal(existsSync(marker), false);
+});
