@@ -38,19 +38,17 @@ export class V1Cgroup implements Cgroup {
     const at = new Map<V1Controller, string>();
     for (const c of ORDER) if (parents.has(c)) at.set(c, join(parents.get(c)!, name));
     const cgroup = new V1Cgroup(at);
-    const made: string[] = [];
+    // One folder per hierarchy, made side by side; the first failure (in ORDER) is the one reported.
+    const made = await Promise.allSettled(cgroup.dirs.map((dir) => mkdir(dir)));
+    const failed = made.findIndex((m) => m.status === 'rejected');
     try {
-      for (const dir of cgroup.dirs) {
-        try {
-          await mkdir(dir);
-        } catch (error) {
-          throw new ErrCgroup(`cannot create the cgroup ${dir}: ${errorText(error)}`, { cause: error });
-        }
-        made.push(dir);
+      if (failed >= 0) {
+        const error = (made[failed] as PromiseRejectedResult).reason;
+        throw new ErrCgroup(`cannot create the cgroup ${cgroup.dirs[failed]}: ${errorText(error)}`, { cause: error });
       }
-      for (const f of files) await writeLimit(at.get(f.controller)!, f);
+      for (const f of files) await writeLimit(at.get(f.controller)!, f); // in order: memory before memsw
     } catch (error) {
-      for (const dir of made.reverse()) await removeCgroup(dir);
+      await Promise.all(cgroup.dirs.filter((_, i) => made[i]!.status === 'fulfilled').map((dir) => removeCgroup(dir)));
       throw error;
     }
     return cgroup;
@@ -79,10 +77,14 @@ export class V1Cgroup implements Cgroup {
     const memory = this.#at.get('memory');
     const cpuacct = this.#at.get('cpuacct');
     const outcome: CgroupOutcome = { cgroup: { version: 1 } };
-    if (memory) outcome.oomKilled = await oomKilled(memory, exitSignal);
-    await usage(outcome.cgroup, memory, cpuacct);
+    await Promise.all([
+      memory && oomKilled(memory, exitSignal).then((killed) => (outcome.oomKilled = killed)),
+      usage(outcome.cgroup, memory, cpuacct),
+    ]);
     // The freezer folder goes last: while it is there, what is left can be found and killed.
-    if (await removeEmpty(this.dirs)) return outcome;
+    const freezer = this.#at.get('freezer')!;
+    const others = this.dirs.filter((d) => d !== freezer);
+    if ((await Promise.all(others.map((d) => removeEmpty([d])))).every(Boolean) && (await removeEmpty([freezer]))) return outcome;
     try {
       if ((await this.pids()).length > 0) await this.signal(9);
       await waitFor(async () => (await this.pids()).length === 0, 5000);
@@ -136,8 +138,10 @@ async function oomKilled(memory: string, exitSignal: string | null): Promise<boo
 }
 
 async function usage(into: CgroupUsage, memory: string | undefined, cpuacct: string | undefined): Promise<void> {
-  const ns = cpuacct === undefined ? undefined : await readNumber(join(cpuacct, 'cpuacct.usage'));
+  const [ns, peak] = await Promise.all([
+    cpuacct === undefined ? undefined : readNumber(join(cpuacct, 'cpuacct.usage')),
+    memory === undefined ? undefined : readNumber(join(memory, 'memory.max_usage_in_bytes')),
+  ]);
   if (ns !== undefined) into.cpuMs = ns / 1e6;
-  const peak = memory === undefined ? undefined : await readNumber(join(memory, 'memory.max_usage_in_bytes'));
   if (peak !== undefined) into.memoryPeakBytes = peak;
 }
