@@ -24,6 +24,8 @@ export class CgroupManager {
   #found: Promise<Hierarchies> | undefined;
   readonly #parents = new Map<string, Promise<void>>();
   readonly #live = new Set<Cgroup>();
+  /** What the v2 folder offers (its cgroup.controllers), read once. */
+  #available2: Promise<string[] | undefined> | undefined;
 
   constructor(root?: string) {
     this.root = root;
@@ -36,11 +38,22 @@ export class CgroupManager {
 
   /** A new cgroup for a run of `id` with the limits applied, or ErrCgroup with nothing left behind. */
   async create(id: string, resources: Readonly<Resources>): Promise<Cgroup> {
+    try {
+      return await this.#create(id, resources);
+    } catch (error) {
+      if (!(error instanceof ErrCgroup) || (error.cause as NodeJS.ErrnoException)?.code !== 'ENOENT') throw error;
+      this.#parents.clear(); // a parent folder was removed behind our back: make it again, once
+      return this.#create(id, resources);
+    }
+  }
+
+  async #create(id: string, resources: Readonly<Resources>): Promise<Cgroup> {
     const h = await this.#hierarchies();
     const name = runName(id);
     const files2 = v2Files(resources);
     const need2 = controllersOf(files2);
-    const available2 = h.v2 === undefined ? undefined : await availableControllers(h.v2);
+    this.#available2 ??= h.v2 === undefined ? Promise.resolve(undefined) : availableControllers(h.v2);
+    const available2 = await this.#available2;
     let cgroup: Cgroup;
     if (h.v2 !== undefined && need2.every((c) => available2!.includes(c))) {
       const parent = join(h.v2, PARENT);
