@@ -1,9 +1,9 @@
 /**
  * The cost per run of a cgroup: `node dist/benchmarks/cgroups.js [--runs 1000] [--lanes 8] [--rounds 2] [--out file.json]`.
- * 1. Throughput: /bin/true through a Supervisor, 8 lanes, 1,000 runs, stdio 'ignore', without resources,
- *    through the same /bin/sh exec that the interim join adds (its cost apart from the cgroup), and with
- *    resources (v1: 4 or 3 hierarchies; v2: one folder in the unified hierarchy). Variants alternate
- *    round by round; each round builds its Supervisor fresh and warms it up before the clock starts.
+ * 1. Throughput: /bin/true through a Supervisor (so through the execdriver-shim), 8 lanes, 1,000 runs,
+ *    stdio 'ignore', without resources and with them (v1: 4 or 3 hierarchies, the shim's child joining
+ *    each; v2: one folder in the unified hierarchy). Variants alternate round by round; each round
+ *    builds its Supervisor fresh and warms it up before the clock starts.
  * 2. Set-up and teardown alone: CgroupManager.create() and close() of an unused cgroup, one at a time.
  * Prints a table and writes the JSON report to --out when given. Needs root and writable cgroups.
  */
@@ -40,7 +40,6 @@ const rounds = Number(values.rounds);
 const unified = (await detectDefault()).v2;
 const variants: Variant[] = [
   { name: 'no resources', file: '/bin/true', args: [] },
-  { name: 'sh exec only (interim join wrapper, no cgroup)', file: '/bin/sh', args: ['-c', 'exec "$@"', 'sh', '/bin/true'] },
   { name: 'v1 cpuShares (memory+cpu+cpuacct+freezer)', file: '/bin/true', args: [], resources: { cpuShares: 512 } },
   { name: 'v1 memory=memorySwap 64 MB (memory+cpuacct+freezer)', file: '/bin/true', args: [], resources: { memory: 64 * MB, memorySwap: 64 * MB } },
 ];
