@@ -5,8 +5,9 @@ export {
 } from './errors.js';
 export { Supervisor, type SupervisorOptions, type SupervisorEvents, type StartCallback, type Info } from './supervisor.js';
 export type { RunOptions } from './options.js';
-export type { ExitResult, Usage } from './result.js';
-export type { Driver, DriverFactory, Prepared } from './drivers/driver.js';
+export type { ExitResult, CgroupUsage, Usage } from './result.js';
+export { ErrCgroup } from './cgroups/errors.js';
+export type { Driver, DriverFactory, DriverOptions, Prepared, RunHooks } from './drivers/driver.js';
 export { ProcessDriver } from './drivers/process/driver.js';
 export { registerDriver, getDriver, registerInitFunc, getInitFunc } from './registry.js';
 export { type InitArgs, type InitFunc, formatInitFlags, parseInitFlags } from './init-args.js';

@@ -3,7 +3,7 @@
  * by driver name (what the init program runs). Built-ins: the 'process' driver and its init function.
  */
 import { ErrDriverAlreadyRegistered, ErrDriverNotFound, invalid } from './errors.js';
-import type { Driver, DriverFactory } from './drivers/driver.js';
+import type { Driver, DriverFactory, DriverOptions } from './drivers/driver.js';
 import type { InitFunc } from './init-args.js';
 import { ProcessDriver } from './drivers/process/driver.js';
 import { processInit } from './drivers/process/init.js';
@@ -22,11 +22,11 @@ export function registerDriver(name: string, factory: DriverFactory): void {
   drivers.set(name, factory);
 }
 
-/** A new instance of the named driver. */
-export function getDriver(name: string): Driver {
+/** A new instance of the named driver, given the Supervisor's options for drivers. */
+export function getDriver(name: string, options?: DriverOptions): Driver {
   const factory = drivers.get(checkName(name));
   if (!factory) throw new ErrDriverNotFound(`no driver "${name}" (registered: ${[...drivers.keys()].join(', ')})`);
-  return factory();
+  return factory(options);
 }
 
 export function registerInitFunc(name: string, fn: InitFunc): void {
@@ -41,5 +41,5 @@ export function getInitFunc(name: string): InitFunc {
   return fn;
 }
 
-registerDriver('process', () => new ProcessDriver());
+registerDriver('process', (options) => new ProcessDriver(options));
 registerInitFunc('process', processInit);

@@ -1,3 +1,7 @@
+import type { CgroupUsage } from './cgroups/cgroup.js';
+
+export type { CgroupUsage };
+
 /**
  * Resources used by the command's whole process tree, from getrusage(RUSAGE_CHILDREN) in the
  * execdriver-shim once every process of the tree has been reaped (as time(1) reports them).
@@ -30,6 +34,13 @@ export interface ExitResult {
   stderr?: string;
   /** True when the buffered output passed `maxBuffer` and the process was killed for it. */
   maxBufferExceeded?: boolean;
+  /**
+   * Runs with resources that had a memory cgroup: true when the kernel's OOM killer killed a process of
+   * the run (the cgroup's oom_kill counter). exitCode is then 137 if it was the command's own process.
+   */
+  oomKilled?: boolean;
+  /** Runs with resources: what the kernel accounted to the run's cgroup (whole tree, bias-free). */
+  cgroup?: CgroupUsage;
   /** CPU and memory of the whole tree; absent when the shim could not report it (see shimError). */
   usage?: Usage;
   /**

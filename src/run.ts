@@ -2,7 +2,7 @@
  * The main thread's side of one run: its MessagePort to the owning worker, the start callback (fired
  * exactly once, on spawn), kill requests and their answers, and the promise of the exit.
  */
-import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { attachPid, type Command } from './command.js';
 import type { ToMain, ToWorker } from './protocol.js';
 
@@ -35,10 +35,12 @@ export class Run {
     const { port1, port2 } = new MessageChannel();
     this.#port = port1;
     this.workerPort = port2;
-    port1.on('message', (message: ToMain) => {
-      if (message.t === 'spawned') this.markStarted(message.pid, message.startTime);
-      else if (message.t === 'killed') this.#answer(message.req, message.sent);
-    });
+    port1.on('message', (message: ToMain) => this.#receive(message));
+  }
+
+  #receive(message: ToMain): void {
+    if (message.t === 'spawned') this.markStarted(message.pid, message.startTime);
+    else if (message.t === 'killed') this.#answer(message.req, message.sent);
   }
 
   /** Fires the start once, whichever comes first: the 'spawned' message or the task's result. */
@@ -76,6 +78,9 @@ export class Run {
 
   /** The process has exited and been reaped: detach and answer whatever is still asked. */
   finish(): void {
+    // The task's result comes on the pool's port; what the worker posted on ours before it may still be
+    // queued: take it now, in order, so no answer is lost.
+    for (let m = receiveMessageOnPort(this.#port); m; m = receiveMessageOnPort(this.#port)) this.#receive(m.message);
     this.exited = true;
     this.command[attachPid](-1);
     this.#port.close();

@@ -10,7 +10,7 @@ import { EventEmitter } from 'eventemitter3';
 import pTimeout from 'p-timeout';
 import { Piscina } from 'piscina';
 import { Command } from './command.js';
-import type { Driver } from './drivers/driver.js';
+import type { Driver, DriverOptions, RunHooks } from './drivers/driver.js';
 import {
   ErrNotRunning, ErrRunAborted, ErrSupervisorClosed, ErrWaitTimeoutReached, ExecDriverError, invalid,
 } from './errors.js';
@@ -48,6 +48,11 @@ export interface SupervisorOptions {
   killSignal?: string | number;
   /** Grace between killSignal and SIGKILL. Default 5000 ms. */
   killGraceMs?: number;
+  /**
+   * Where the process driver puts the cgroups of runs with resources: a folder laid out as /sys/fs/cgroup
+   * (a cgroup v2 hierarchy, or one folder per v1 controller). Default: this process's own cgroups.
+   */
+  cgroupRoot?: string;
 }
 
 export type StartCallback = (command: Command) => void;
@@ -69,7 +74,7 @@ export interface Info {
   isRunning(): boolean;
 }
 
-const WORKER = fileURLToPath(new URL('../workers/run-task.js', import.meta.url));
+const WORKER = fileURLToPath(new URL('../workers/entry.cjs', import.meta.url));
 
 export class Supervisor extends EventEmitter<SupervisorEvents> {
   readonly stateDir: string;
@@ -79,7 +84,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   readonly #killSignal: number;
   readonly #killGraceMs: number;
   /** Every id with a run in progress, from the moment run() accepts it. */
-  readonly #runs = new Map<string, { run?: Tracked; exit: Promise<ExitResult>; detach?: () => void }>();
+  readonly #runs = new Map<string, Entry>();
   readonly #restorer: Restorer;
   readonly #settled = new Set<Promise<unknown>>();
   #closing: Promise<void> | undefined;
@@ -87,7 +92,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   constructor(options: SupervisorOptions = {}) {
     super();
     if (options === null || typeof options !== 'object') throw invalid('the Supervisor options', 'an object', options);
-    this.#driver = resolveDriver(options.driver ?? 'process');
+    this.#driver = resolveDriver(options.driver ?? 'process', { cgroupRoot: options.cgroupRoot });
     if (options.stateDir !== undefined && (typeof options.stateDir !== 'string' || options.stateDir === '' || options.stateDir.includes('\0'))) {
       throw invalid('the `stateDir` option', 'a non-empty path', options.stateDir);
     }
@@ -99,7 +104,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       livenessMs: positiveInt('livenessMs', options.livenessMs ?? 2000),
       killGraceMs: this.#killGraceMs,
     }, this.#restoreHost());
-    const threads = positiveInt('maxWorkers', options.maxWorkers ?? Math.min(availableParallelism(), 4));
+    // One core is left to the embedding application (and to the children's exec): two threads forking at
+    // once on two cores cost more kernel time per fork than they gain (benchmarks/README.md).
+    const threads = positiveInt('maxWorkers', options.maxWorkers ?? Math.max(1, Math.min(availableParallelism() - 1, 4)));
     this.#live = new LiveTable(positiveInt('maxRunning', options.maxRunning ?? 65536));
     this.#pool = new Piscina<RunTask, TaskResult>({
       filename: WORKER,
@@ -111,6 +118,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       atomics: 'disabled',
       idleTimeout: 2 ** 31 - 1,
       env: SHARE_ENV,
+      recordTiming: false,
       workerData: { live: this.#live.buffer } satisfies WorkerData,
     });
     addExitHook(this);
@@ -145,7 +153,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
         throw new ExecDriverError('ERR_ALREADY_RUNNING', `Command "${command.id}" is already running`);
       }
       if (normalized.signal?.aborted) throw new ErrRunAborted('aborted before start', { cause: normalized.signal.reason });
-      const entry: { run?: Run; exit: Promise<ExitResult> } = { exit };
+      const entry: Entry = { exit };
       this.#runs.set(command.id, entry);
       promise = this.#execute(command, startCallback, normalized, entry, exitResolve, exitReject).finally(() => {
         this.#runs.delete(command.id);
@@ -163,7 +171,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     command: Command,
     startCallback: StartCallback | undefined,
     options: ReturnType<typeof normalizeRunOptions>,
-    entry: { run?: Tracked },
+    entry: Entry,
     exitResolve: (result: ExitResult) => void,
     exitReject: (error: unknown) => void,
   ): Promise<ExitResult> {
@@ -174,9 +182,22 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
         void run.kill(options.killSignal, true);
       }
     };
+    // The driver's per-run hooks: `after` is called exactly once, whether the run ran or not.
+    let hooks: RunHooks | undefined;
+    const after = async (result?: ExitResult): Promise<Partial<ExitResult>> => {
+      const h = hooks;
+      hooks = undefined;
+      return h ? h.after(result).catch(() => ({})) : {}; // after() is not to turn a finished run into a failure
+    };
     try {
       const shim = requireShim();
-      const prepared = await this.#driver.prepare(command);
+      const { hooks: prepareHooks, ...prepared } = await this.#driver.prepare(command);
+      entry.hooks = hooks = prepareHooks;
+      if (options.restorable && (prepared.join?.length || prepareHooks)) {
+        // A run's cgroup is released (its members killed) when the supervisor stops watching the run.
+        throw new ExecDriverError('ERR_RESTORABLE_RESOURCES', `Command "${command.id}" cannot be restorable`,
+          'it has resources (a cgroup whose lifetime is tied to the supervisor); run it without restorable, or without resources');
+      }
       if (this.#closing) throw new ErrSupervisorClosed();
       if (options.signal?.aborted) throw new ErrRunAborted('aborted before start', { cause: options.signal.reason });
       const ledger = options.restorable ? this.#restorer.ledger : undefined;
@@ -228,6 +249,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
           `pid ${task.pid}; its exit will be recorded in ${this.stateDir}: restore() it to get its result`);
       }
       const result = toExitResult(command.id, task);
+      Object.assign(result, await after(result));
       if (options.restorable) {
         try {
           ledger!.ended(command.id, result);
@@ -242,6 +264,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       if (run.aborted) throw new ErrRunAborted(`run of "${command.id}"`, { cause: options.signal?.reason, result });
       return result;
     } catch (error) {
+      await after();
       exitReject(error);
       if (!run?.started) this.#emit('error', command, error as Error);
       throw error;
@@ -277,8 +300,12 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   async kill(command: Command, signal: string | number = this.#killSignal): Promise<void> {
     const number = toSignalNumber(signal, 'the signal');
     const id = commandId(command);
-    const run = this.#runs.get(id)?.run;
-    if (!run || !(await run.kill(number, false))) throw new ErrNotRunning(`command "${id}" is not running`);
+    const entry = this.#runs.get(id);
+    const run = entry?.run;
+    if (!run) throw new ErrNotRunning(`command "${id}" is not running`);
+    // With a cgroup: every member (a grandchild that called setsid too); until the child has joined it, the group.
+    const sent = run.started && !run.exited && (await entry.hooks?.signal?.(number));
+    if (!sent && !(await run.kill(number, false))) throw new ErrNotRunning(`command "${id}" is not running`);
   }
 
   /** The running command's result; rejects ErrWaitTimeoutReached after timeoutMs, without killing it. */
@@ -306,11 +333,13 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     };
   }
 
-  /** Every live pid of the command's tree (its process group and its descendants). */
+  /** Every live pid of the command's tree: its cgroup's members, else its process group and its descendants. */
   async getPidsForContainer(id: string): Promise<number[]> {
-    const run = this.#runs.get(id)?.run;
-    if (!run?.started || run.exited) throw new ErrNotRunning(`command "${id}" is not running`);
-    const pids = await treePids(run.pid);
+    const entry = this.#runs.get(id);
+    const run = entry?.run;
+    if (!entry || !run?.started || run.exited) throw new ErrNotRunning(`command "${id}" is not running`);
+    const members = (await entry.hooks?.pids?.()) ?? [];
+    const pids = members.length > 0 ? members : await treePids(run.pid);
     if (run.exited || pids.length === 0) throw new ErrNotRunning(`command "${id}" is not running`);
     return pids;
   }
@@ -383,13 +412,25 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   /** @internal the exit hook: the process is dying, kill every live tree now. */
   killAllSync(): void {
     this.#live.killAll();
+    this.#driver.killAllSync?.();
   }
 }
 
-function resolveDriver(driver: unknown): Driver {
-  if (typeof driver === 'string') return getDriver(driver);
+interface Entry {
+  run?: Tracked;
+  exit: Promise<ExitResult>;
+  hooks?: RunHooks;
+  /** A restored command: close() stops watching it (it runs on). */
+  detach?: () => void;
+}
+
+function resolveDriver(driver: unknown, options: DriverOptions): Driver {
+  if (typeof driver === 'string') return getDriver(driver, options);
   if (driver !== null && typeof driver === 'object' && typeof (driver as Driver).prepare === 'function' &&
       typeof (driver as Driver).name === 'string') {
+    if (options.cgroupRoot !== undefined) {
+      throw invalid('the `cgroupRoot` option', "absent when `driver` is a Driver (give it to the driver's constructor)", options.cgroupRoot);
+    }
     return driver as Driver;
   }
   throw invalid('the `driver` option', 'a registered driver name or a Driver', driver);

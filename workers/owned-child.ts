@@ -68,8 +68,8 @@ export class OwnedChild {
         encoding: 'utf8',
         stripFinalNewline: false,
         cwd: spec.cwd || undefined,
-        env: spec.env,
-        extendEnv: true,
+        // No per-run copy of process.env when the command adds nothing to it (execa copies it otherwise).
+        ...(Object.keys(spec.env).length === 0 ? { env: process.env, extendEnv: false } : { env: spec.env, extendEnv: true }),
       } as Options);
     } catch (error) {
       spawnError = { message: (error as Error).message, code: (error as NodeJS.ErrnoException).code };

@@ -1,17 +1,33 @@
 /**
  * The 'process' driver: the command runs as a plain child process on this host, leading its own process
- * group. It honours entrypoint, arguments, workingDir, user, env and initPath; it refuses what needs a
- * container (rootfs, network, privileged, tty, config, configPath, resources), naming the field.
+ * group. It honours entrypoint, arguments, workingDir, user, env, initPath and resources (through a cgroup
+ * of its own per run, see src/cgroups/); it refuses what needs a container (rootfs, network, privileged,
+ * tty, config, configPath), naming the field.
  */
 import { stat } from 'node:fs/promises';
+import { isAbsolute } from 'node:path';
+import { CgroupManager } from '../../cgroups/manager.js';
+import { checkResources, needsCgroup } from '../../cgroups/resources.js';
 import type { Command } from '../../command.js';
-import { ErrUnsupportedField, ExecDriverError, describe } from '../../errors.js';
+import { ErrUnsupportedField, ExecDriverError, describe, invalid } from '../../errors.js';
 import { formatInitFlags } from '../../init-args.js';
-import type { Driver, Prepared } from '../driver.js';
+import type { Driver, DriverOptions, Prepared } from '../driver.js';
 import { resolveUser } from './user.js';
 
 export class ProcessDriver implements Driver {
   readonly name: string = 'process';
+  readonly #cgroups: CgroupManager;
+
+  /** Starting a driver sweeps the empty cgroups that dead supervisors left (in the background). */
+  constructor(options: DriverOptions = {}) {
+    if (options === null || typeof options !== 'object') throw invalid('the process driver options', 'an object', options);
+    const root = options.cgroupRoot;
+    if (root !== undefined && (typeof root !== 'string' || !isAbsolute(root) || root.includes('\0'))) {
+      throw invalid('the `cgroupRoot` option', 'an absolute path', root);
+    }
+    this.#cgroups = new CgroupManager(root);
+    this.#cgroups.start();
+  }
 
   /** Throws ErrUnsupportedField for the first field this driver cannot honour. */
   checkFields(command: Command): void {
@@ -24,8 +40,7 @@ export class ProcessDriver implements Driver {
     if (command.tty) refuse('tty', true, 'no terminal is allocated; use stdio "inherit"');
     if (command.configPath) refuse('configPath', command.configPath, 'there is no container config');
     if (Object.keys(command.config).length > 0) refuse('config', command.config, 'there is no container config');
-    const r = command.resources;
-    if (r && (r.memory || r.memorySwap || r.cpuShares)) refuse('resources', r, 'this driver applies no cgroup limits');
+    if (needsCgroup(command.resources)) checkResources(command.resources);
   }
 
   async prepare(command: Command): Promise<Prepared> {
@@ -40,6 +55,21 @@ export class ProcessDriver implements Driver {
     }
     Object.assign(env, command.env);
     if (command.workingDir) await checkDirectory(command.workingDir);
+    const prepared = this.#spawnable(command, env, uid, gid);
+    if (needsCgroup(command.resources)) {
+      // Last: nothing that can still fail comes after the cgroup is made.
+      const cgroup = await this.#cgroups.create(command.id, command.resources);
+      prepared.join = [...cgroup.procs];
+      prepared.hooks = this.#cgroups.hooks(cgroup);
+    }
+    return prepared;
+  }
+
+  killAllSync(): void {
+    this.#cgroups.killAllSync();
+  }
+
+  #spawnable(command: Command, env: Record<string, string>, uid?: number, gid?: number): Prepared {
     if (command.initPath) {
       const args = formatInitFlags({
         driver: this.name,

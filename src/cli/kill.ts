@@ -1,0 +1,52 @@
+/**
+ * `execdriver kill`: signals a command of the durable state (its whole process tree).
+ */
+import { toSignalNumber } from '../signals.js';
+import { atMost, parse, path, quote, UsageError } from './args.js';
+import type { Io, Subcommand } from './io.js';
+import { openDurableState } from './state.js';
+
+const SPECS = { 'state-dir': { type: 'string' } } as const;
+
+const HELP = `Usage: execdriver kill [--state-dir DIR] ID [SIGNAL]
+
+Sends SIGNAL (default SIGTERM) to the process tree of the command ID recorded
+in the durable state directory. SIGNAL is a name (TERM, SIGTERM) or a number.
+Not available yet: durable state is not in this build.
+
+Options:
+  --state-dir DIR    the state directory (default: $EXECDRIVER_STATE_DIR)
+  -h, --help         show this help
+
+Exit status: 0 when the signal was sent; 1 when the command is not running or
+the state cannot be read; 2 usage error.
+`;
+
+export const kill: Subcommand = {
+  name: 'kill',
+  summary: 'send a signal to a command in the durable state',
+  help: HELP,
+  async main(argv: readonly string[], io: Io): Promise<number> {
+    const { values, positionals } = parse(argv, SPECS);
+    if (values.help) {
+      io.stdout.write(HELP);
+      return 0;
+    }
+    atMost(positionals, 2, 'kill takes ID and SIGNAL');
+    const [id, signalArg = 'SIGTERM'] = positionals;
+    if (id === undefined || id === '') throw new UsageError('missing ID (execdriver kill [--state-dir DIR] ID [SIGNAL])');
+    const signal = parseSignal(signalArg);
+    const state = openDurableState(path('--state-dir', values['state-dir']), io, 1);
+    await state.kill(id, signal);
+    return 0;
+  },
+};
+
+/** "TERM", "SIGTERM", "sigterm" or "15"; a usage error naming the value otherwise. */
+export function parseSignal(text: string): number {
+  try {
+    return toSignalNumber(/^\d+$/.test(text) ? Number(text) : text);
+  } catch {
+    throw new UsageError(`invalid SIGNAL ${quote(text)} (expected a signal name such as TERM or SIGKILL, or its number)`);
+  }
+}
