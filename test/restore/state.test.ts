@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Command, type ExecDriverError } from '../../src/index.js';
@@ -107,6 +107,18 @@ describe('state entries', () => {
     assert.throws(() => supervisor({ stateDir: '' }), /`stateDir` option/);
     await assert.rejects(supervisor({ stateDir: tempDir() }).run(new Command({ entrypoint: 'true' }), undefined, { restorable: 'yes' as never }),
       /`restorable` option to be a boolean, got `"yes"`/);
+  });
+
+  it('refuses a restorable run with resources (its cgroup would die with the supervisor), spawning nothing', async () => {
+    const stateDir = tempDir();
+    const command = new Command({ id: 'limited', entrypoint: 'true', resources: { memory: 64 * 2 ** 20 } });
+    await assert.rejects(supervisor({ stateDir }).run(command, undefined, { restorable: true }), (e: ExecDriverError) => {
+      // Where cgroups cannot be made at all, the driver refuses first, with its own error.
+      assert.ok(e.code === 'ERR_RESTORABLE_RESOURCES' || /cgroup/i.test(e.message), `${e.code}: ${e.message}`);
+      return true;
+    });
+    const entries = join(stateDir, 'entries');
+    assert.deepEqual(existsSync(entries) ? readdirSync(entries).filter((n) => n.startsWith('limited')) : [], []);
   });
 
   it('defaults to $XDG_STATE_HOME/execdriver, else ~/.local/state/execdriver', () => {
