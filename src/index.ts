@@ -7,6 +7,8 @@ export { Supervisor, type SupervisorOptions, type SupervisorEvents, type StartCa
 export type { RunOptions } from './options.js';
 export type { ExitResult, CgroupUsage, Usage } from './result.js';
 export { ErrCgroup } from './cgroups/errors.js';
+export { ErrStateCorrupt } from './state/store.js';
+export { defaultStateDir } from './state/dir.js';
 export type { Driver, DriverFactory, DriverOptions, Prepared, RunHooks } from './drivers/driver.js';
 export { ProcessDriver } from './drivers/process/driver.js';
 export { registerDriver, getDriver, registerInitFunc, getInitFunc } from './registry.js';
