@@ -40,7 +40,7 @@ export interface SupervisorOptions {
   pollIntervalMs?: number;
   /** Each restored command's process identity is checked once per this period. Default 2000 ms. */
   livenessMs?: number;
-  /** Worker threads in the pool. Default: min(cores, 4). */
+  /** Worker threads in the pool. Default: max(1, min(cores - 1, 4)). */
   maxWorkers?: number;
   /** Most runs alive at once. Default 65536. */
   maxRunning?: number;
