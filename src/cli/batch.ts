@@ -15,6 +15,7 @@ import type { Io, Subcommand } from './io.js';
 import { parseJobs } from './jobs.js';
 import { reporter } from './progress.js';
 import { emptyCounts, formatSummary, problemRecord, ResultSink } from './results.js';
+import { stateDirOf } from './state.js';
 
 const SPECS = {
   concurrency: { type: 'string' },
@@ -54,8 +55,9 @@ Options:
   --out FILE         write the results to FILE instead of stdout
   --logs DIR         write each job's stdout and stderr to DIR/ID.out and
                      DIR/ID.err (default: discarded)
-  --state-dir DIR    passed to the Supervisor as stateDir (nothing is kept
-                     there yet: durable state is not in this build)
+  --state-dir DIR    the supervisor's state directory (same default as run's);
+                     batch's jobs are not restorable, so nothing is written
+                     there: their results are the NDJSON above
   -h, --help         show this help
 
 Exit status: 0 when every job exited 0; 1 when one did not (failed, killed by a
@@ -113,7 +115,7 @@ export const batch: Subcommand = {
           report.log(`execdriver batch: line ${problem.line}: ${problem.message}`);
           report.around(() => sink.write(problemRecord(problem)));
         }
-        const supervisor = new Supervisor({ stateDir, killGraceMs, maxRunning: Math.max(1, Math.min(concurrency, jobs.length)) });
+        const supervisor = new Supervisor({ stateDir: stateDirOf(stateDir, io), killGraceMs, maxRunning: Math.max(1, Math.min(concurrency, jobs.length)) });
         runner = new BatchRunner(supervisor, jobs, { concurrency, timeout, logs }, sink, report);
         if (interrupted) runner.interrupt(interrupted);
         try {

@@ -4,22 +4,25 @@
 import { toSignalNumber } from '../signals.js';
 import { atMost, parse, path, quote, UsageError } from './args.js';
 import type { Io, Subcommand } from './io.js';
-import { openDurableState } from './state.js';
+import { openDurableState, STATE_DIR_HELP } from './state.js';
 
 const SPECS = { 'state-dir': { type: 'string' } } as const;
 
 const HELP = `Usage: execdriver kill [--state-dir DIR] ID [SIGNAL]
 
-Sends SIGNAL (default SIGTERM) to the process tree of the command ID recorded
-in the durable state directory. SIGNAL is a name (TERM, SIGTERM) or a number.
-Not available yet: durable state is not in this build.
+Sends SIGNAL (default SIGTERM) to the process group of the command ID that
+\`execdriver run --restorable\` recorded in the state directory, also one whose
+execdriver died. SIGNAL is a name (TERM, SIGTERM) or a number. The pid is
+signalled only while it is still the recorded process (same start time, not a
+zombie): a reused pid is never signalled. Does not wait for the command to
+end: \`execdriver restore ID\` does.
 
 Options:
-  --state-dir DIR    the state directory (default: $EXECDRIVER_STATE_DIR)
+${STATE_DIR_HELP}
   -h, --help         show this help
 
-Exit status: 0 when the signal was sent; 1 when the command is not running or
-the state cannot be read; 2 usage error.
+Exit status: 0 when the signal was sent; 1 when the command is not running, is
+not in the state directory, or its entry cannot be read; 2 usage error.
 `;
 
 export const kill: Subcommand = {

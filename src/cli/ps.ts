@@ -3,19 +3,26 @@
  */
 import { atMost, parse, path } from './args.js';
 import type { Io, Subcommand } from './io.js';
-import { openDurableState, type StateEntry } from './state.js';
+import { openDurableState, STATE_DIR_HELP, type StateEntry } from './state.js';
 
 const SPECS = { 'state-dir': { type: 'string' }, json: { type: 'boolean' } } as const;
 
 const HELP = `Usage: execdriver ps [--state-dir DIR] [--json]
 
-Lists the commands recorded in the durable state directory: ID, PID, STATUS
-(running, exited, unknown), STARTED, EXIT (the recorded exit status) and
-COMMAND. Not available yet: durable state is not in this build.
+Lists the commands that \`execdriver run --restorable\` recorded in the state
+directory, also those whose execdriver died: ID, PID, STATUS, STARTED (UTC),
+EXIT (exit code, or 128 + the signal number) and COMMAND. STATUS is
+  running    the recorded process still runs (same pid and start time)
+  starting   its execdriver is starting it
+  exited     it ended; EXIT is its recorded status
+  unknown    it ended and nothing recorded how (its shim was killed too)
+  corrupt    the entry cannot be read (the reason is in COMMAND; with --json,
+             in "error"); the other entries are still listed
+Reads only: nothing is written, no process is signalled.
 
 Options:
-  --state-dir DIR    the state directory (default: $EXECDRIVER_STATE_DIR)
-  --json             one JSON object a line instead of the table
+${STATE_DIR_HELP}
+  --json             one JSON object a line (NDJSON) instead of the table
   -h, --help         show this help
 
 Exit status: 0, or 1 when the state cannot be read, 2 usage error.
@@ -39,11 +46,11 @@ export const ps: Subcommand = {
   },
 };
 
-/** One JSON object a line, every key of StateEntry present. */
+/** One JSON object a line, every key of StateEntry present (`error` only for a corrupt entry). */
 export function formatPsJson(entries: readonly StateEntry[]): string {
   return entries.map((e) => `${JSON.stringify({
     id: e.id, pid: e.pid, status: e.status, startedAt: e.startedAt, exitCode: e.exitCode,
-    entrypoint: e.entrypoint, arguments: e.arguments,
+    entrypoint: e.entrypoint, arguments: e.arguments, ...(e.error === undefined ? {} : { error: e.error }),
   })}\n`).join('');
 }
 
@@ -59,7 +66,7 @@ export function formatPsTable(entries: readonly StateEntry[]): string {
       e.status,
       e.startedAt ?? '-',
       e.exitCode === null ? '-' : String(e.exitCode),
-      cut([e.entrypoint, ...e.arguments].map(shellWord).join(' '), COMMAND_WIDTH),
+      e.error ?? cut([e.entrypoint, ...e.arguments].map(shellWord).join(' '), COMMAND_WIDTH),
     ]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));

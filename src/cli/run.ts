@@ -10,7 +10,7 @@ import type { RunOptions } from '../options.js';
 import { Supervisor } from '../supervisor.js';
 import { milliseconds, parse, path, quote, UsageError } from './args.js';
 import { CliError, type Io, type Subcommand } from './io.js';
-import { notAvailable, RESTORABLE_RUNS } from './state.js';
+import { STATE_DIR_HELP, stateDirOf } from './state.js';
 
 const SPECS = {
   id: { type: 'string' },
@@ -41,10 +41,13 @@ Options:
   --timeout MS       kill the command's tree after MS milliseconds (SIGTERM, then
                      SIGKILL after the kill grace) and exit with status 124
   --kill-grace MS    milliseconds between SIGTERM and SIGKILL (default 5000)
-  --state-dir DIR    passed to the Supervisor as stateDir (nothing is kept
-                     there yet: durable state is not in this build)
-  --restorable       keep durable state so that \`execdriver restore\` can re-attach
-                     (not available yet in this build)
+  --restorable       record the command in the state directory, so that it
+                     outlives this execdriver (even a SIGKILLed one) and
+                     \`execdriver ps\`, \`kill ID\` and \`restore ID\` can find it;
+                     prints "execdriver run: restorable command ID (pid PID,
+                     state in DIR)" on stderr once it has started
+${STATE_DIR_HELP}
+                     (only --restorable runs write there)
   -h, --help         show this help
 
 Exit status:
@@ -76,9 +79,8 @@ export const run: Subcommand = {
       // The only field left that the constructor can refuse is the id.
       throw new UsageError(`invalid value for --id: ${quote(String(id))} (${(error as Error).message})`);
     }
-    if (values.restorable && !RESTORABLE_RUNS) throw notAvailable(OWN_FAILURE);
 
-    const supervisor = new Supervisor({ maxWorkers: 1, stateDir, killGraceMs });
+    const supervisor = new Supervisor({ maxWorkers: 1, stateDir: stateDirOf(stateDir, io), killGraceMs });
     let started = false;
     let pending: NodeJS.Signals | undefined;
     const forward = (signal: NodeJS.Signals) => {
@@ -88,6 +90,9 @@ export const run: Subcommand = {
     for (const signal of FORWARDED) process.on(signal, forward);
     const onStart = () => {
       started = true;
+      if (values.restorable) {
+        io.stderr.write(`execdriver run: restorable command ${command.id} (pid ${command.pid()}, state in ${supervisor.stateDir})\n`);
+      }
       if (pending) forward(pending);
     };
     const options = { stdin: 'inherit', stdout: 'inherit', stderr: 'inherit', timeout } as RunOptions;

@@ -30,9 +30,9 @@ export interface Running {
 const live = new Set<ChildProcess>();
 
 /** Starts the bin; `input` is written to its stdin and stdin closed, unless `keepStdin`. */
-export function start(args: readonly string[], options: { input?: string; keepStdin?: boolean; cwd?: string } = {}): Running {
+export function start(args: readonly string[], options: { input?: string; keepStdin?: boolean; cwd?: string; env?: NodeJS.ProcessEnv } = {}): Running {
   const began = performance.now();
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: 'pipe', cwd: options.cwd });
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: 'pipe', cwd: options.cwd, env: options.env });
   live.add(child);
   let stdout = '';
   let stderr = '';
@@ -52,7 +52,7 @@ export function start(args: readonly string[], options: { input?: string; keepSt
 }
 
 /** Runs the bin to its end. */
-export function execdriver(args: readonly string[], options: { input?: string; cwd?: string } = {}): Promise<Outcome> {
+export function execdriver(args: readonly string[], options: { input?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Outcome> {
   return start(args, options).done;
 }
 

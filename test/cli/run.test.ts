@@ -93,10 +93,4 @@ describe('execdriver run', () => {
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /invalid value for --id: "has space"/);
   });
-
-  it('refuses --restorable with a clear error: durable state is not in this build', async () => {
-    const r = await execdriver(['run', '--restorable', '--', 'true']);
-    assert.equal(r.code, 125);
-    assert.equal(r.stderr, 'execdriver run: not available yet: durable state is not in this build\n');
-  });
 });

@@ -1,14 +1,13 @@
 /**
  * The bin's surface: --help for each subcommand, usage errors (unknown flag, bad value: status 2, naming
- * the flag and the value), and ps/kill/restore, whose arguments are checked before they report that
- * durable state is not in this build.
+ * the flag and the value), and ps/kill/restore on ids the state directory does not have, and which
+ * state directory they use.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { describe, it } from 'node:test';
-import { execdriver } from './bin.js';
-
-const NOT_AVAILABLE = 'not available yet: durable state is not in this build';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { execdriver, tempDir } from './bin.js';
 
 describe('execdriver --help and usage errors', () => {
   it('prints the commands for --help, -h and help; exits 0', async () => {
@@ -97,27 +96,49 @@ describe('execdriver --help and usage errors', () => {
   });
 });
 
-describe('execdriver ps, kill, restore without durable state', () => {
-  it('ps says durable state is not in this build, status 1', async () => {
-    for (const args of [['ps'], ['ps', '--json'], ['ps', '--state-dir', '/tmp/x']]) {
+describe('execdriver ps, kill, restore on a state directory without the id', () => {
+  const dir = tempDir();
+  after(() => dir.remove());
+
+  it('ps lists nothing (a header) for an empty or missing state directory, status 0, and creates nothing', async () => {
+    const missing = join(dir.path, 'missing');
+    for (const args of [['ps', '--state-dir', dir.path], ['ps', '--state-dir', missing]]) {
       const r = await execdriver(args);
+      assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+      assert.equal(r.stdout, 'ID  PID  STATUS  STARTED  EXIT  COMMAND\n');
+    }
+    const json = await execdriver(['ps', '--json', '--state-dir', dir.path]);
+    assert.equal(json.code, 0, json.stderr);
+    assert.equal(json.stdout, '');
+    assert.equal(existsSync(missing), false);
+  });
+
+  it('kill checks ID and SIGNAL, then says the id is not in the state directory, status 1', async () => {
+    for (const args of [['kill', 'job-1'], ['kill', 'job-1', 'KILL'], ['kill', 'job-1', '9'], ['kill', 'job-1', 'sigusr1']]) {
+      const r = await execdriver(['kill', '--state-dir', dir.path, ...args.slice(1)]);
       assert.equal(r.code, 1, args.join(' '));
-      assert.equal(r.stderr, `execdriver ps: ${NOT_AVAILABLE}\n`);
-      assert.equal(r.stdout, '');
+      assert.equal(r.stderr, `execdriver kill: no command "job-1" in the state directory ${dir.path}\n`);
     }
   });
 
-  it('kill checks ID and SIGNAL, then says durable state is not in this build, status 1', async () => {
-    for (const args of [['kill', 'job-1'], ['kill', 'job-1', 'KILL'], ['kill', 'job-1', '9'], ['kill', '--state-dir', '/tmp/x', 'job-1', 'sigusr1']]) {
-      const r = await execdriver(args);
-      assert.equal(r.code, 1, args.join(' '));
-      assert.equal(r.stderr, `execdriver kill: ${NOT_AVAILABLE}\n`);
-    }
-  });
-
-  it('restore says durable state is not in this build, status 125 (as run\'s own failures)', async () => {
-    const r = await execdriver(['restore', '--state-dir', '/tmp/x', 'job-1']);
+  it('restore of an unknown id says so, status 125 (as run\'s own failures), nothing on stdout', async () => {
+    const r = await execdriver(['restore', '--state-dir', dir.path, 'job-1']);
     assert.equal(r.code, 125);
-    assert.equal(r.stderr, `execdriver restore: ${NOT_AVAILABLE}\n`);
+    assert.equal(r.stderr, `execdriver restore: no command "job-1" in the state directory ${dir.path}\n`);
+    assert.equal(r.stdout, '');
+  });
+
+  it('takes the state directory from $EXECDRIVER_STATE_DIR when --state-dir is absent', async () => {
+    const r = await execdriver(['restore', 'job-1'], { env: { ...process.env, EXECDRIVER_STATE_DIR: dir.path } });
+    assert.equal(r.code, 125);
+    assert.equal(r.stderr, `execdriver restore: no command "job-1" in the state directory ${dir.path}\n`);
+  });
+
+  it('falls back to $XDG_STATE_HOME/execdriver without --state-dir and $EXECDRIVER_STATE_DIR', async () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, XDG_STATE_HOME: dir.path };
+    delete env.EXECDRIVER_STATE_DIR;
+    const r = await execdriver(['kill', 'job-1'], { env });
+    assert.equal(r.code, 1);
+    assert.equal(r.stderr, `execdriver kill: no command "job-1" in the state directory ${join(dir.path, 'execdriver')}\n`);
   });
 });
