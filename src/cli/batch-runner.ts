@@ -11,7 +11,7 @@ import type { Supervisor } from '../supervisor.js';
 import { quote } from './args.js';
 import type { Job } from './jobs.js';
 import type { Reporter } from './progress.js';
-import { emptyCounts, type Counts, type ResultRecord, type ResultSink } from './results.js';
+import { emptyCounts, figures, type Counts, type ResultRecord, type ResultSink } from './results.js';
 
 export interface BatchOptions {
   concurrency: number;
@@ -110,7 +110,7 @@ export class BatchRunner {
     const record: ResultRecord = result
       ? {
           id: job.command.id, line: job.line, exitCode: result.exitCode, signal: result.signal, timedOut: result.timedOut,
-          durationMs: Math.round(result.durationMs * 1000) / 1000,
+          durationMs: Math.round(result.durationMs * 1000) / 1000, ...figures(result),
         }
       : { id: job.command.id, line: job.line, exitCode: null, signal: null, timedOut: false, durationMs: null };
     const expected = error === undefined || error instanceof ErrWaitTimeoutReached || error instanceof ErrRunAborted;

@@ -36,8 +36,11 @@ absent: one JSON object a line, in the fields Command.fromJSON reads, e.g.
   {"id":"build","entrypoint":"make","arguments":["-j2"],"working_dir":"/src","env":{"CC":"gcc"}}
 Runs them through one supervisor, at most --concurrency at a time, and writes
 one NDJSON result a job, in the order they finish:
-  {"id":"build","line":1,"exitCode":0,"signal":null,"timedOut":false,"durationMs":812.4}
-exitCode is 128 + the signal number when a signal ended the job. A line that
+  {"id":"build","line":1,"exitCode":0,"signal":null,"timedOut":false,"durationMs":812.4,
+   "usage":{"userCpuMs":640.2,"systemCpuMs":95.1,"maxRssBytes":48234496}}
+exitCode is 128 + the signal number when a signal ended the job. usage is the
+CPU and peak RSS of the job's whole process tree (as time(1) reports them);
+"oomKilled" is added for a job with a memory limit. A line that
 cannot be read as a command is reported on stderr with its line number and
 gets a result with "error"; the other jobs still run. So does a job that could
 not be started ("exitCode":null). On a terminal, stderr shows a progress bar;

@@ -6,6 +6,7 @@
 import type { ExitResult } from '../result.js';
 import { atMost, parse, path, UsageError } from './args.js';
 import type { Io, Subcommand } from './io.js';
+import { figures } from './results.js';
 import { OWN_FAILURE } from './run.js';
 import { openDurableState, STATE_DIR_HELP } from './state.js';
 
@@ -65,6 +66,6 @@ export function restoreRecord(result: ExitResult): Record<string, unknown> {
   }
   return {
     id: result.id, pid: result.pid, exitCode: result.exitCode, signal: result.signal, timedOut: result.timedOut,
-    durationMs: Math.round(result.durationMs * 1000) / 1000,
+    durationMs: Math.round(result.durationMs * 1000) / 1000, ...figures(result),
   };
 }

@@ -5,6 +5,7 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { quote, UsageError } from './args.js';
 import { formatDuration, formatRate, type Io } from './io.js';
 import type { Problem } from './jobs.js';
+import type { ExitResult, Usage } from '../result.js';
 
 /** One line of the batch's output. Every record has the same six keys; `interrupted` and `error` only when true/set. */
 export interface ResultRecord {
@@ -18,10 +19,22 @@ export interface ResultRecord {
   timedOut: boolean;
   /** Spawn to exit, milliseconds; null when the job never ran. */
   durationMs: number | null;
+  /** CPU and peak memory of the job's whole tree (from the shim's rusage), when known. */
+  usage?: Usage;
+  /** The kernel's OOM killer ended a process of a job with a memory limit. */
+  oomKilled?: boolean;
   /** Killed because the batch was interrupted. */
   interrupted?: true;
   /** Why the job has no exit status (malformed line, could not be started). */
   error?: string;
+}
+
+/** The figures a finished run adds to its record: usage where known, and the OOM verdict of a memory cgroup. */
+export function figures(result: ExitResult): Pick<ResultRecord, 'usage' | 'oomKilled'> {
+  const out: Pick<ResultRecord, 'usage' | 'oomKilled'> = {};
+  if (result.usage) out.usage = result.usage;
+  if (result.oomKilled !== undefined) out.oomKilled = result.oomKilled;
+  return out;
 }
 
 export function problemRecord(problem: Problem): ResultRecord {

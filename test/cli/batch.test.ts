@@ -39,8 +39,12 @@ describe('execdriver batch', () => {
     const records = ndjson(r.stdout);
     const byLine = new Map(records.map((rec) => [rec.line, rec]));
     assert.equal(records.length, 9, r.stdout);
-    assert.deepEqual(byLine.get(1), { id: 'ok', line: 1, exitCode: 0, signal: null, timedOut: false, durationMs: byLine.get(1)!.durationMs });
-    assert.equal(typeof byLine.get(1)!.durationMs, 'number');
+    const first = byLine.get(1)!;
+    assert.deepEqual(first, { id: 'ok', line: 1, exitCode: 0, signal: null, timedOut: false, durationMs: first.durationMs, usage: first.usage });
+    assert.equal(typeof first.durationMs, 'number');
+    const usage = first.usage as Record<string, number>;
+    assert.deepEqual(Object.keys(usage).sort(), ['maxRssBytes', 'systemCpuMs', 'userCpuMs']);
+    assert.ok(usage.maxRssBytes! > 0 && usage.userCpuMs! >= 0 && usage.systemCpuMs! >= 0, JSON.stringify(usage));
     assert.equal(byLine.get(2)!.exitCode, 3);
     assert.deepEqual([byLine.get(4)!.exitCode, byLine.get(4)!.signal], [143, 'SIGTERM']);
     assert.equal(byLine.get(6)!.timedOut, true);

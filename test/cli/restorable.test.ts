@@ -63,8 +63,8 @@ describe('execdriver run --restorable, then ps / kill / restore after the run wa
     const r = await restore.done;
     assert.equal(r.code, 7, r.stderr);
     const [record] = ndjson(r.stdout);
-    assert.deepEqual({ ...record, durationMs: typeof record!.durationMs }, {
-      id: 'X', pid: row.pid, exitCode: 7, signal: null, timedOut: false, durationMs: 'number',
+    assert.deepEqual({ ...record, durationMs: typeof record!.durationMs, usage: typeof record!.usage }, {
+      id: 'X', pid: row.pid, exitCode: 7, signal: null, timedOut: false, durationMs: 'number', usage: 'object',
     });
 
     const after = ndjson((await execdriver(['ps', '--json', '--state-dir', state])).stdout).find((e) => e.id === 'X');
