@@ -10,6 +10,7 @@ import { Supervisor, type SupervisorOptions } from '../src/index.js';
 export const fixture = (name: string): string => fileURLToPath(new URL(`../../test/fixtures/${name}`, import.meta.url));
 
 const open = new Set<Supervisor>();
+const cleanups: (() => void | Promise<void>)[] = [];
 
 /** A Supervisor closed after the test, pass or fail. */
 export function supervisor(options: SupervisorOptions = {}): Supervisor {
@@ -18,9 +19,15 @@ export function supervisor(options: SupervisorOptions = {}): Supervisor {
   return s;
 }
 
+/** Runs after the test (after the supervisors are closed), pass or fail. */
+export function onCleanup(fn: () => void | Promise<void>): void {
+  cleanups.push(fn);
+}
+
 afterEach(async () => {
   await Promise.all([...open].map((s) => s.close()));
   open.clear();
+  for (const fn of cleanups.splice(0).reverse()) await fn();
 });
 
 // Warnings fail the run.
@@ -34,13 +41,15 @@ export interface Proc {
   state: string;
   ppid: number;
   pgid: number;
+  /** Field 22 of stat: with the pid, the process's identity. */
+  startTime: number;
 }
 
 export function proc(pid: number): Proc | undefined {
   try {
     const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return { pid, state: f[0]!, ppid: Number(f[1]), pgid: Number(f[2]) };
+    return { pid, state: f[0]!, ppid: Number(f[1]), pgid: Number(f[2]), startTime: Number(f[19]) };
   } catch {
     return undefined;
   }

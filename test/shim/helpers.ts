@@ -1,74 +1,17 @@
-/** Helpers of the shim and restore tests: a cleanup registry, /proc checks, time(1), polling. */
+/** Helpers of the shim and restore tests (the shared ones live in test/helpers.ts): time(1), identity-checked kills, generous polling. */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach } from 'node:test';
-import { Supervisor, type SupervisorOptions } from '../../src/index.js';
+import { onCleanup, proc, sleep } from '../helpers.js';
 
-const open = new Set<Supervisor>();
-const cleanups: (() => void | Promise<void>)[] = [];
-
-/** A Supervisor closed after the test, pass or fail. */
-export function supervisor(options: SupervisorOptions = {}): Supervisor {
-  const s = new Supervisor({ killGraceMs: 1000, maxWorkers: 2, ...options });
-  open.add(s);
-  return s;
-}
-
-/** Runs after the test (after the supervisors are closed), pass or fail. */
-export function onCleanup(fn: () => void | Promise<void>): void {
-  cleanups.push(fn);
-}
+export { alive, childrenOf, onCleanup, proc, sleep, supervisor, type Proc } from '../helpers.js';
 
 /** A fresh temp dir, removed after the test. */
 export function tempDir(prefix = 'execdriver-shim-test-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   onCleanup(() => rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }));
   return dir;
-}
-
-afterEach(async () => {
-  await Promise.all([...open].map((s) => s.close()));
-  open.clear();
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-});
-
-process.on('warning', (warning) => {
-  process.exitCode = 1;
-  console.error('warning during tests:', warning);
-});
-
-export interface Proc {
-  pid: number;
-  state: string;
-  ppid: number;
-  pgid: number;
-  startTime: number;
-}
-
-export function proc(pid: number): Proc | undefined {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return { pid, state: f[0]!, ppid: Number(f[1]), pgid: Number(f[2]), startTime: Number(f[19]) };
-  } catch {
-    return undefined;
-  }
-}
-
-/** True while the pid is a live (non-zombie) process. */
-export function alive(pid: number): boolean {
-  const p = proc(pid);
-  return p !== undefined && p.state !== 'Z' && p.state !== 'X';
-}
-
-/** Children of a pid (any state, zombies included), from /proc. */
-export function childrenOf(ppid: number): Proc[] {
-  return readdirSync('/proc')
-    .filter((n) => /^\d+$/.test(n))
-    .map((n) => proc(Number(n)))
-    .filter((p): p is Proc => p !== undefined && p.ppid === ppid);
 }
 
 /** SIGKILLs a pid if it is still the process that started at `startTime` (never pid <= 0). */
@@ -93,7 +36,6 @@ export async function until(check: () => boolean | Promise<boolean>, ms = 15_000
   }
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** GNU time(1) on the same command: user and system CPU in ms, max RSS in bytes. */
 export function timeOf(file: string, args: string[]): { cpuMs: number; maxRssBytes: number } {
