@@ -96,26 +96,14 @@ export class StateStore {
   /** The entry, undefined when there is none; ErrStateCorrupt when it cannot be read back. */
   readSync(id: string): Entry | undefined {
     const path = this.entryPath(id);
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw new ErrStateCorrupt(id, path, (error as Error).message, error);
-    }
-    return parseEntry(id, path, text);
+    const text = readOwnFile(id, path);
+    return text === undefined ? undefined : parseEntry(id, path, text);
   }
 
   readExitSync(id: string): ExitRecord | undefined {
     const path = this.exitPath(id);
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw new ErrStateCorrupt(id, path, (error as Error).message, error);
-    }
-    return parseExit(id, path, text);
+    const text = readOwnFile(id, path);
+    return text === undefined ? undefined : parseExit(id, path, text);
   }
 
   readPidSync(id: string): PidRecord | undefined {
@@ -202,4 +190,14 @@ function parseExit(id: string, path: string, text: string): ExitRecord {
     if (!isInt(j[key], key === 'code' ? -1 : key === 'pid' ? 1 : 0)) throw new ErrStateCorrupt(id, path, `\`${key}\` is ${describe(j[key])}`);
   }
   return j as unknown as ExitRecord;
+}
+
+/** A state file's text; undefined when there is none; ErrStateCorrupt naming it when it cannot be read. */
+function readOwnFile(id: string, path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new ErrStateCorrupt(id, path, (error as Error).message, error);
+  }
 }
