@@ -54,7 +54,8 @@ export function fromExitRecord(id: string, record: ExitRecord, startedAtMs: numb
     exitCode: record.code < 0 ? 128 + record.signo : record.code,
     signal,
     timedOut: false,
-    durationMs: startedAtMs === null ? 0 : Math.max(0, record.exitedAtMs - startedAtMs),
+    durationMs: record.wallUs !== undefined ? record.wallUs / 1000
+      : startedAtMs === null ? 0 : Math.max(0, record.exitedAtMs - startedAtMs),
     usage: { userCpuMs: record.utimeUs / 1000, systemCpuMs: record.stimeUs / 1000, maxRssBytes: record.maxRssKb * 1024 },
   };
 }

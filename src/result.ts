@@ -27,7 +27,7 @@ export interface ExitResult {
   signal: string | null;
   /** True when the run's `timeout` expired and the supervisor killed the process tree. */
   timedOut: boolean;
-  /** Wall time from spawn to exit, in milliseconds (monotonic clock, microsecond resolution). */
+  /** Wall time from fork to exit by the shim's monotonic clock, in milliseconds (microsecond resolution). */
   durationMs: number;
   /** Output, when the run was started with `stdout: 'buffer'` / `stderr: 'buffer'`. */
   stdout?: string;

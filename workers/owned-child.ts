@@ -175,7 +175,8 @@ export class OwnedChild {
   /** Resolves once the shim has exited and the stdio has drained (or at once after detach()). */
   async result(): Promise<TaskResult> {
     const r = await this.#settled;
-    const durationMs = (this.#exitedAt || performance.now()) - this.#startedAt;
+    // The shim's own clock (fork to exit) when it reported; else what this worker saw.
+    const durationMs = this.#exit ? this.#exit.wallUs / 1000 : (this.#exitedAt || performance.now()) - this.#startedAt;
     const base = { pid: this.pid, startTime: this.startTime, timedOut: this.#timedOut, durationMs };
     let result: TaskResult;
     if (this.#detached && !this.#exit) {

@@ -7,7 +7,7 @@ import { constants } from 'node:os';
 export type ShimEvent =
   | { t: 'pid'; pid: number; startTime: number }
   | { t: 'spawnerr'; stage: string; errno: number; code: string; message: string }
-  | { t: 'exit'; code: number; signo: number; utimeUs: number; stimeUs: number; maxRssKb: number }
+  | { t: 'exit'; code: number; signo: number; utimeUs: number; stimeUs: number; maxRssKb: number; wallUs: number }
   | { t: 'error'; message: string }
   | { t: 'warning'; message: string };
 
@@ -30,8 +30,8 @@ export function parseShimLine(line: string): ShimEvent | undefined {
     }
     case 'exit': {
       const f = rest.split(' ').map(Number);
-      if (f.length !== 5 || f.some((n) => !Number.isFinite(n))) return undefined;
-      return { t: 'exit', code: f[0]!, signo: f[1]!, utimeUs: f[2]!, stimeUs: f[3]!, maxRssKb: f[4]! };
+      if (f.length !== 6 || f.some((n) => !Number.isFinite(n))) return undefined;
+      return { t: 'exit', code: f[0]!, signo: f[1]!, utimeUs: f[2]!, stimeUs: f[3]!, maxRssKb: f[4]!, wallUs: f[5]! };
     }
     case 'spawnerr': {
       const m = /^(\S+) (\d+) (.*)$/.exec(rest);

@@ -39,6 +39,8 @@ export interface ExitRecord {
   utimeUs: number;
   stimeUs: number;
   maxRssKb: number;
+  /** Fork to exit, by the shim's monotonic clock (absent in records of older shims). */
+  wallUs?: number;
   exitedAtMs: number;
 }
 
@@ -189,6 +191,7 @@ function parseExit(id: string, path: string, text: string): ExitRecord {
   for (const key of ['pid', 'startTime', 'code', 'signo', 'utimeUs', 'stimeUs', 'maxRssKb', 'exitedAtMs'] as const) {
     if (!isInt(j[key], key === 'code' ? -1 : key === 'pid' ? 1 : 0)) throw new ErrStateCorrupt(id, path, `\`${key}\` is ${describe(j[key])}`);
   }
+  if (j.wallUs !== undefined && !isInt(j.wallUs, 0)) throw new ErrStateCorrupt(id, path, `\`wallUs\` is ${describe(j.wallUs)}`);
   return j as unknown as ExitRecord;
 }
 

@@ -11,8 +11,9 @@
  *   pid <pid> <starttime>\n                       the command has exec'd (starttime: field 22 of stat)
  *   spawnerr <stage> <errno> <message>\n          the command could not be started (stage: exec, join,
  *                                                 setgid, setuid, setpgid); the shim exits 127
- *   exit <code> <signo> <utime_us> <stime_us> <maxrss_kb>\n
- *                                                 the tree is reaped; code -1 with signo for a signal death
+ *   exit <code> <signo> <utime_us> <stime_us> <maxrss_kb> <wall_us>\n
+ *                                                 the tree is reaped; code -1 with signo for a signal death;
+ *                                                 wall_us: fork to the command's exit (CLOCK_MONOTONIC)
  *   error <message>\n                             the shim itself failed (bad arguments, fork); exit 125
  * --exit-file and --pid-file get the same facts as JSON, written atomically (tmp + rename), mode 0600.
  * --daemon: double-fork first, so the process that was spawned exits at once and the real shim survives
@@ -293,6 +294,8 @@ int main(int argc, char **argv) {
   sigfillset(&all);
   sigprocmask(SIG_BLOCK, &all, &old);
   pid_t shim = getpid();
+  struct timespec forked_at, exited_at;
+  clock_gettime(CLOCK_MONOTONIC, &forked_at);
   pid_t pid = fork();
   if (pid < 0) fail("fork: %s", strerror(errno));
   if (pid == 0) {
@@ -378,6 +381,8 @@ int main(int argc, char **argv) {
     if (si.si_pid == pid) break;
     if (si.si_pid > 0) waitpid(si.si_pid, NULL, 0);
   }
+  /* The command has exited (it is a zombie until wait4 below): the end of its wall time. */
+  clock_gettime(CLOCK_MONOTONIC, &exited_at);
   kill(-pid, SIGKILL);
   command_pgid = 0;
   int status = 0;
@@ -392,6 +397,7 @@ int main(int argc, char **argv) {
   long maxrss = all_ru.ru_maxrss;
   int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   int signo = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+  long long wall = (long long)(exited_at.tv_sec - forked_at.tv_sec) * 1000000 + (exited_at.tv_nsec - forked_at.tv_nsec) / 1000;
 
   if (exit_file) {
     struct timespec now;
@@ -399,12 +405,12 @@ int main(int argc, char **argv) {
     char json[512];
     snprintf(json, sizeof json,
              "{\"pid\":%d,\"startTime\":%llu,\"code\":%d,\"signo\":%d,\"utimeUs\":%lld,\"stimeUs\":%lld,"
-             "\"maxRssKb\":%ld,\"exitedAtMs\":%lld}\n",
-             (int)pid, started, code, signo, utime, stime, maxrss,
+             "\"maxRssKb\":%ld,\"wallUs\":%lld,\"exitedAtMs\":%lld}\n",
+             (int)pid, started, code, signo, utime, stime, maxrss, wall,
              (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000);
     int err = write_atomic(exit_file, json);
     if (err) status_line("warning cannot write --exit-file %s: %s\n", exit_file, strerror(err));
   }
-  status_line("exit %d %d %lld %lld %ld\n", code, signo, utime, stime, maxrss);
+  status_line("exit %d %d %lld %lld %ld %lld\n", code, signo, utime, stime, maxrss, wall);
   return 0;
 }
