@@ -32,15 +32,17 @@ export class LiveTable {
 
   /** Synchronously SIGKILLs the process group of every live child. Never signals pid <= 0. */
   killAll(): void {
-    for (let slot = 0; slot < this.#next; slot++) {
-      const pid = Atomics.load(this.#pids, slot);
-      if (pid > 0) {
-        try {
-          process.kill(-pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
+    for (let slot = 0; slot < this.#next; slot++) this.killSlot(slot);
+  }
+
+  /** SIGKILLs the process group whose pid the slot holds, if any (pid <= 0: nothing). */
+  killSlot(slot: number): void {
+    const pid = Atomics.load(this.#pids, slot);
+    if (pid <= 0) return;
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // already gone
     }
   }
 }

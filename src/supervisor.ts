@@ -233,6 +233,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       let task: TaskResult;
       try {
         task = await this.#pool.run({ spec, port: run.workerPort }, { transferList: [run.workerPort] });
+      } catch (error) {
+        // The owning worker is gone (it threw, or piscina lost it): its child has no owner any more.
+        this.#live.killSlot(slot);
+        throw error;
       } finally {
         options.signal?.removeEventListener('abort', onAbort);
         run.finish();

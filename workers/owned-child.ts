@@ -42,6 +42,9 @@ export class OwnedChild {
   #shimMessages: string[] = [];
   #shimGone = false;
   #detached = false;
+  #detachWhenStarted = false;
+  /** The shim said the command exited ('exited' line): no more signals to its group. */
+  #commandExited = false;
   #timedOut = false;
   #timers: NodeJS.Timeout[] = [];
   /** Signals asked for before the pid was known: sent as soon as it is. */
@@ -93,7 +96,8 @@ export class OwnedChild {
     const lines = new LineSplitter((line) => this.#onLine(line));
     this.#channel.on('data', (chunk: string) => lines.push(chunk));
     this.#channel.on('error', () => {}); // a destroyed channel (detach) is not an error
-    // The channel closes when the shim exits: without an exit line, its command is nobody's now.
+    // The channel closes when the shim exits: without an exit line, its command is nobody's now. (This can
+    // come long before execa settles: an orphaned command may hold stdout until its group is killed here.)
     this.#channel.once('close', () => {
       if (!this.#exit && !this.#detached && !spec.restorable) this.#killOrphanedGroup();
     });
@@ -117,6 +121,9 @@ export class OwnedChild {
       if (!this.#spec.restorable) Atomics.store(this.#live, this.#spec.slot, event.pid);
       this.#resolveStarted({ pid: event.pid, startTime: event.startTime });
       for (const signal of this.#pendingSignals.splice(0)) this.#send(signal);
+      if (this.#detachWhenStarted) this.detach();
+    } else if (event.t === 'exited') {
+      this.#onCommandExited();
     } else if (event.t === 'exit') {
       this.#exit = event;
       this.#onExit();
@@ -145,7 +152,7 @@ export class OwnedChild {
    * `escalate`, SIGKILLs the group after killGraceMs if it has not exited by then.
    */
   signal(signal: number, escalate: boolean): boolean {
-    if (this.#exit || this.#shimGone) return false;
+    if (this.#commandExited || this.#exit || this.#shimGone) return false;
     if (this.pid < 0) this.#pendingSignals.push(signal);
     else if (!this.#send(signal)) return false;
     if (escalate && signal !== SIGKILL) {
@@ -167,6 +174,11 @@ export class OwnedChild {
   /** Stops watching a restorable run: it keeps running under its shim, which records its exit. */
   detach(): void {
     if (!this.#spec.restorable || this.#exit) return;
+    if (this.pid < 0) {
+      // Not started yet: keep reading until the pid line, or the run would look like a failed start.
+      this.#detachWhenStarted = true;
+      return;
+    }
     this.#detached = true;
     for (const timer of this.#timers) clearTimeout(timer);
     this.#channel?.destroy();
@@ -207,9 +219,19 @@ export class OwnedChild {
   }
 
   #onTimeout(): void {
-    if (this.#exit || this.#shimGone) return;
+    if (this.#commandExited || this.#exit || this.#shimGone) return;
     this.#timedOut = true;
     this.signal(this.#spec.killSignal, true);
+  }
+
+  /**
+   * The command has exited and is still its shim's zombie, so its pid cannot have been reused yet: from
+   * here on nothing signals -pid (the shim kills and reaps what is left of the tree itself).
+   */
+  #onCommandExited(): void {
+    this.#commandExited = true;
+    for (const timer of this.#timers) clearTimeout(timer);
+    if (!this.#spec.restorable) Atomics.store(this.#live, this.#spec.slot, 0);
   }
 
   /** The command's tree is gone (the exit line), or the shim is (without one): stop and free the slot. */

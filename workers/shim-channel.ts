@@ -7,6 +7,7 @@ import { constants } from 'node:os';
 export type ShimEvent =
   | { t: 'pid'; pid: number; startTime: number }
   | { t: 'spawnerr'; stage: string; errno: number; code: string; message: string }
+  | { t: 'exited' }
   | { t: 'exit'; code: number; signo: number; utimeUs: number; stimeUs: number; maxRssKb: number; wallUs: number }
   | { t: 'error'; message: string }
   | { t: 'warning'; message: string };
@@ -28,6 +29,8 @@ export function parseShimLine(line: string): ShimEvent | undefined {
       const [pid, startTime] = rest.split(' ').map(Number);
       return pid! > 0 && Number.isSafeInteger(pid) && startTime! >= 0 ? { t: 'pid', pid: pid!, startTime: startTime! } : undefined;
     }
+    case 'exited':
+      return { t: 'exited' };
     case 'exit': {
       const f = rest.split(' ').map(Number);
       if (f.length !== 6 || f.some((n) => !Number.isFinite(n))) return undefined;

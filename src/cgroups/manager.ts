@@ -90,8 +90,12 @@ export class CgroupManager {
       // A failure (the folder went with the run's end) means nothing was signalled: the Supervisor falls back.
       signal: async (signal) => (await cgroup.signal(signal).catch(() => 0)) > 0,
       after: async (result) => {
-        const outcome = await cgroup.close(result?.signal ?? null);
-        this.#live.delete(cgroup);
+        let outcome: Awaited<ReturnType<Cgroup['close']>>;
+        try {
+          outcome = await cgroup.close(result?.signal ?? null);
+        } finally {
+          this.#live.delete(cgroup); // also when the teardown failed: the exit hook must not walk it forever
+        }
         if (!result) return {};
         return outcome.oomKilled === undefined ? { cgroup: outcome.cgroup } : { oomKilled: outcome.oomKilled, cgroup: outcome.cgroup };
       },

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { Command, ErrNotRunning, type ExecDriverError } from '../../src/index.js';
+import { shimPath } from '../../src/paths.js';
 import { requireShim } from '../../src/shim.js';
 import { alive, childrenOf, proc, supervisor, until } from './helpers.js';
 
@@ -79,6 +82,18 @@ describe('runs through the execdriver-shim', () => {
     assert.equal(r.usage, undefined);
     assert.match(r.shimError!, /killed by SIGKILL/);
     await until(() => !alive(command), 10_000, 'the command to die with its shim');
+  });
+
+  it('a command running as another user still dies with its shim (PDEATHSIG is set after setuid)', { skip: process.getuid?.() !== 0 }, async () => {
+    // The shim by hand, without a worker whose fallback would kill the group: only PDEATHSIG can end it.
+    const shim = spawn(shimPath, ['--uid', '65534', '--gid', '65534', '--', 'sleep', '100000'], { stdio: ['ignore', 'ignore', 'ignore', 'pipe'] });
+    let line = '';
+    (shim.stdio[3] as Readable).setEncoding('utf8').on('data', (d: string) => (line += d));
+    await until(() => line.includes('\n'), 10_000, 'the pid line');
+    const command = Number(/^pid (\d+)/.exec(line)![1]);
+    assert.ok(alive(command));
+    shim.kill('SIGKILL');
+    await until(() => !alive(command), 10_000, 'the command (uid 65534) to die with its shim');
   });
 
   it('leaves no zombie and no child under this process', async () => {

@@ -11,6 +11,7 @@
  *   pid <pid> <starttime>\n                       the command has exec'd (starttime: field 22 of stat)
  *   spawnerr <stage> <errno> <message>\n          the command could not be started (stage: exec, join,
  *                                                 setgid, setuid, setpgid); the shim exits 127
+ *   exited\n                                      the command has exited; still a zombie (pid not reusable)
  *   exit <code> <signo> <utime_us> <stime_us> <maxrss_kb> <wall_us>\n
  *                                                 the tree is reaped; code -1 with signo for a signal death;
  *                                                 wall_us: fork to the command's exit (CLOCK_MONOTONIC)
@@ -178,9 +179,11 @@ static int kill_descendants(void) {
     if (state == 'Z' || state == 'X') continue;
     if (count == cap) {
       cap *= 2;
-      pid_t *a = realloc(pids, cap * sizeof *pids), *b = realloc(ppids, cap * sizeof *ppids);
-      if (!a || !b) break;
+      pid_t *a = realloc(pids, cap * sizeof *pids);
+      if (!a) break;
       pids = a;
+      pid_t *b = realloc(ppids, cap * sizeof *ppids);
+      if (!b) break;
       ppids = b;
     }
     pids[count] = (pid_t)atoi(d->d_name);
@@ -302,10 +305,6 @@ int main(int argc, char **argv) {
     struct child_error ce = { STAGE_EXEC, 0, -1 };
     close(errpipe[0]);
     if (setpgid(0, 0) < 0) { ce.stage = STAGE_SETPGID; goto report; }
-    if (!daemon_mode) {
-      prctl(PR_SET_PDEATHSIG, SIGKILL);
-      if (getppid() != shim) _exit(137); /* the shim died before the line above */
-    }
     for (int j = 0; j < njoin; j++) {
       int fd = open(join[j], O_WRONLY | O_CLOEXEC);
       if (fd < 0 || write(fd, "0", 1) != 1) { ce.stage = STAGE_JOIN; ce.index = j; goto report; }
@@ -316,6 +315,11 @@ int main(int argc, char **argv) {
       if (setgid((gid_t)gid) < 0) { ce.stage = STAGE_SETGID; goto report; }
     }
     if (uid >= 0 && setuid((uid_t)uid) < 0) { ce.stage = STAGE_SETUID; goto report; }
+    /* After setuid/setgid, which clear it (prctl(2)): the command dies with its shim. */
+    if (!daemon_mode) {
+      prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (getppid() != shim) _exit(137); /* the shim died before the line above */
+    }
     /* Ignored signals stay ignored across exec: give the command every default back. */
     for (int s = 1; s < NSIG; s++) {
       if (s != SIGKILL && s != SIGSTOP) signal(s, SIG_DFL);
@@ -381,8 +385,10 @@ int main(int argc, char **argv) {
     if (si.si_pid == pid) break;
     if (si.si_pid > 0) waitpid(si.si_pid, NULL, 0);
   }
-  /* The command has exited (it is a zombie until wait4 below): the end of its wall time. */
+  /* The command has exited (it is a zombie until wait4 below): the end of its wall time. Say so now,
+   * while the zombie still holds its pid and group id: the worker stops signalling -pid from here on. */
   clock_gettime(CLOCK_MONOTONIC, &exited_at);
+  status_line("exited\n");
   kill(-pid, SIGKILL);
   command_pgid = 0;
   int status = 0;
