@@ -22,6 +22,7 @@ import type { RunTask, SpawnSpec, TaskResult, WorkerData } from './protocol.js';
 import { getDriver } from './registry.js';
 import type { ExitResult } from './result.js';
 import { RestoredRun } from './restore.js';
+import { needsCgroup } from './cgroups/resources.js';
 import { Restorer, type RestoreHost } from './restorer.js';
 import { Run } from './run.js';
 import { defaultStateDir } from './state/dir.js';
@@ -191,13 +192,14 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     };
     try {
       const shim = requireShim();
+      const notRestorable = () => new ExecDriverError('ERR_RESTORABLE_RESOURCES', `Command "${command.id}" cannot be restorable`,
+        'it has resources (a cgroup whose lifetime is tied to the supervisor); run it without restorable, or without resources');
+      // Refused before the driver makes a cgroup only to remove it again.
+      if (options.restorable && needsCgroup(command.resources)) throw notRestorable();
       const { hooks: prepareHooks, ...prepared } = await this.#driver.prepare(command);
       entry.hooks = hooks = prepareHooks;
-      if (options.restorable && (prepared.join?.length || prepareHooks)) {
-        // A run's cgroup is released (its members killed) when the supervisor stops watching the run.
-        throw new ExecDriverError('ERR_RESTORABLE_RESOURCES', `Command "${command.id}" cannot be restorable`,
-          'it has resources (a cgroup whose lifetime is tied to the supervisor); run it without restorable, or without resources');
-      }
+      // Another driver's cgroup: it is released (its members killed) when the supervisor stops watching the run.
+      if (options.restorable && (prepared.join?.length || prepareHooks)) throw notRestorable();
       if (this.#closing) throw new ErrSupervisorClosed();
       if (options.signal?.aborted) throw new ErrRunAborted('aborted before start', { cause: options.signal.reason });
       const ledger = options.restorable ? this.#restorer.ledger : undefined;
