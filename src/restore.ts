@@ -14,7 +14,9 @@ export type Outcome =
   /** The command has ended: its real result, or the explicit unknown-exit one. */
   | { kind: 'ended'; result: ExitResult }
   /** Still the recorded process (or its shim is about to record its exit): watch it. */
-  | { kind: 'alive'; pid: number; startTime: number; shim?: { pid: number; startTime: number } };
+  | { kind: 'alive'; pid: number; startTime: number; shim?: { pid: number; startTime: number } }
+  /** Its supervisor is alive and still starting it (no pid yet): not ours to restore, nor to mark ended. */
+  | { kind: 'starting'; ownerPid: number };
 
 /** What a restore sees, from the entry, the shim's files and /proc (synchronously: a few small reads). */
 export function inspect(store: StateStore, entry: Entry): Outcome {
@@ -33,6 +35,9 @@ export function inspect(store: StateStore, entry: Entry): Outcome {
   }
   if (entry.status === 'exited' && entry.result) return { kind: 'ended', result: entry.result };
   if (pid === null || startTime === null) {
+    if (entry.status === 'starting' && same(entry.owner.pid, entry.owner.startTime)) {
+      return { kind: 'starting', ownerPid: entry.owner.pid };
+    }
     // Never seen started: the owner died between writing the entry and learning the pid.
     return { kind: 'ended', result: unknownExit(id, -1) };
   }

@@ -76,6 +76,7 @@ export class Restorer {
       try {
         const entry = store.readSync(id);
         if (!entry) continue; // removed meanwhile
+        if (inspect(store, entry).kind === 'starting') continue; // another live supervisor's, still starting
         this.#attach(Command.fromJSON(entry.command), entry).catch(() => {}); // results: wait() and 'exit'
         ids.push(id);
       } catch (error) {
@@ -124,6 +125,9 @@ export class Restorer {
     if (outcome.kind === 'ended') {
       finish(outcome.result);
       return Promise.resolve(outcome.result);
+    }
+    if (outcome.kind === 'starting') {
+      return Promise.reject(new ErrNotRunning(`command "${id}" is still being started by the supervisor of pid ${outcome.ownerPid}: restore it once it runs`));
     }
     let resolve!: (result: ExitResult) => void;
     let reject!: (error: unknown) => void;

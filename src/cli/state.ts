@@ -9,7 +9,6 @@ import { ErrNotRunning, ExecDriverError } from '../errors.js';
 import { inspect } from '../restore.js';
 import type { ExitResult } from '../result.js';
 import { defaultStateDir } from '../state/dir.js';
-import { same } from '../state/poller.js';
 import { StateStore, type Entry } from '../state/store.js';
 import { Supervisor } from '../supervisor.js';
 import { CliError, type Io } from './io.js';
@@ -155,10 +154,8 @@ function view(store: StateStore, entry: Entry): StateEntry {
   };
   const outcome = inspect(store, entry);
   if (outcome.kind === 'alive') return { ...base, pid: outcome.pid, status: 'running', exitCode: null };
+  if (outcome.kind === 'starting') return { ...base, pid: -1, status: 'starting', exitCode: null }; // its execdriver has not seen it start yet
   const { result } = outcome;
-  if (result.exitUnknown && result.pid === -1 && entry.status === 'starting' && same(entry.owner.pid, entry.owner.startTime)) {
-    return { ...base, pid: -1, status: 'starting', exitCode: null }; // its execdriver has not seen it start yet
-  }
   if (result.exitUnknown) return { ...base, pid: result.pid, status: 'unknown', exitCode: null };
   return { ...base, pid: result.pid, status: 'exited', exitCode: result.exitCode };
 }

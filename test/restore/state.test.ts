@@ -49,6 +49,22 @@ describe('state entries', () => {
     assert.ok(alive(v.pid));
   });
 
+  it('leaves alone an entry that a live supervisor is still starting (no pid yet)', async () => {
+    const stateDir = tempDir();
+    const v = await victim(); // stands for the owning supervisor: alive, with its start time
+    writeEntry(stateDir, 'starting', entry('starting', null, null, { status: 'starting', startedAtMs: null, owner: v }));
+    const s = supervisor({ stateDir });
+    await assert.rejects(s.restore(cmd('starting')), /still being started by the supervisor of pid/);
+    assert.deepEqual(await s.restoreAll(), []);
+    assert.deepEqual(await s.prune(), []);
+    assert.equal(JSON.parse(readFileSync(join(stateDir, 'entries', 'starting.json'), 'utf8')).status, 'starting', 'not marked ended');
+    // Once its owner is gone without having started it, the exit is unknown.
+    process.kill(v.pid, 'SIGKILL');
+    await until(() => !alive(v.pid));
+    const r = await s.restore(cmd('starting'));
+    assert.equal(r.exitUnknown, true);
+  });
+
   it('re-attaches to a live pid with the recorded start time (a restored process is signalled)', async () => {
     const stateDir = tempDir();
     const v = await victim();
