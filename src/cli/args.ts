@@ -30,8 +30,16 @@ const HELP: OptionSpec = { type: 'boolean', short: 'h' };
 /**
  * Parses argv against the specs. With `stopAtPositional`, options end at the first positional argument or
  * at `--`, and everything from there on is returned untouched in `rest` (a program and its arguments).
- * -h/--help wins over every other mistake: when it is there, only `values.help` is set.
+ * -h/--help wins over every other mistake: when it is there, parse throws HelpRequested, and the
+ * dispatcher (main.ts) prints the subcommand's help.
  */
+/** Thrown by parse() when -h/--help is among a subcommand's own options. */
+export class HelpRequested extends Error {
+  constructor() {
+    super('help requested');
+  }
+}
+
 export function parse(argv: readonly string[], specs: OptionSpecs, stopAtPositional = false): Parsed {
   const options = { help: HELP, ...specs };
   const { tokens } = parseArgs({ args: [...argv], options, strict: false, allowPositionals: true, tokens: true });
@@ -45,7 +53,7 @@ export function parse(argv: readonly string[], specs: OptionSpecs, stopAtPositio
     }
   }
   const mine = tokens.filter((t) => t.index < end);
-  if (mine.some((t) => t.kind === 'option' && t.name === 'help')) return { values: { help: true }, positionals: [], rest: [] };
+  if (mine.some((t) => t.kind === 'option' && t.name === 'help')) throw new HelpRequested();
   const values: Parsed['values'] = {};
   const positionals: string[] = [];
   for (const token of mine) {

@@ -75,10 +75,6 @@ export const batch: Subcommand = {
   async main(argv: readonly string[], io: Io): Promise<number> {
     const started = performance.now();
     const { values, positionals } = parse(argv, SPECS);
-    if (values.help) {
-      io.stdout.write(HELP);
-      return 0;
-    }
     atMost(positionals, 1, 'batch reads one FILE');
     const concurrency = positiveInt('--concurrency', values.concurrency, MAX_CONCURRENCY) ?? availableParallelism();
     const timeout = milliseconds('--timeout', values.timeout, 1);

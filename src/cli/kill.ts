@@ -31,10 +31,6 @@ export const kill: Subcommand = {
   help: HELP,
   async main(argv: readonly string[], io: Io): Promise<number> {
     const { values, positionals } = parse(argv, SPECS);
-    if (values.help) {
-      io.stdout.write(HELP);
-      return 0;
-    }
     atMost(positionals, 2, 'kill takes ID and SIGNAL');
     const [id, signalArg = 'SIGTERM'] = positionals;
     if (id === undefined || id === '') throw new UsageError('missing ID (execdriver kill [--state-dir DIR] ID [SIGNAL])');

@@ -4,7 +4,7 @@
  * It never calls process.exit(), so every pending write reaches its stream before the process ends.
  */
 import { readFileSync } from 'node:fs';
-import { quote, UsageError } from './args.js';
+import { HelpRequested, quote, UsageError } from './args.js';
 import { batch } from './batch.js';
 import { CliError, processIo, type Io, type Subcommand } from './io.js';
 import { kill } from './kill.js';
@@ -58,6 +58,10 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   try {
     return await subcommand.main(rest, io);
   } catch (error) {
+    if (error instanceof HelpRequested) {
+      io.stdout.write(subcommand.help);
+      return 0;
+    }
     if (error instanceof UsageError) {
       io.stderr.write(`execdriver ${name}: ${error.message}\nRun 'execdriver ${name} --help' for usage.\n`);
       return 2;

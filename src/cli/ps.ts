@@ -34,10 +34,6 @@ export const ps: Subcommand = {
   help: HELP,
   async main(argv: readonly string[], io: Io): Promise<number> {
     const { values, positionals } = parse(argv, SPECS);
-    if (values.help) {
-      io.stdout.write(HELP);
-      return 0;
-    }
     atMost(positionals, 0, 'ps takes no arguments');
     const state = openDurableState(path('--state-dir', values['state-dir']), io, 1);
     const entries = await state.list();

@@ -41,10 +41,6 @@ export const restore: Subcommand = {
   help: HELP,
   async main(argv: readonly string[], io: Io): Promise<number> {
     const { values, positionals } = parse(argv, SPECS);
-    if (values.help) {
-      io.stdout.write(HELP);
-      return 0;
-    }
     atMost(positionals, 1, 'restore takes one ID');
     const [id] = positionals;
     if (id === undefined || id === '') throw new UsageError('missing ID (execdriver restore [--state-dir DIR] ID)');

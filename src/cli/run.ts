@@ -61,10 +61,6 @@ export const run: Subcommand = {
   help: HELP,
   async main(argv: readonly string[], io: Io): Promise<number> {
     const { values, rest } = parse(argv, SPECS, true);
-    if (values.help) {
-      io.stdout.write(HELP);
-      return 0;
-    }
     const timeout = milliseconds('--timeout', values.timeout, 1);
     const killGraceMs = milliseconds('--kill-grace', values['kill-grace'], 0);
     const stateDir = path('--state-dir', values['state-dir']);
