@@ -2,16 +2,10 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, afterEach, before, describe, it } from 'node:test';
-import { execdriver, job, killLeftovers, liveProcessesWith, marker, ndjson, stopAll, tempDir } from './bin.js';
+import { before, describe, it } from 'node:test';
+import { binTestFile, execdriver, job, liveProcessesWith, ndjson } from './bin.js';
 
-const mark = marker();
-const dir = tempDir();
-afterEach(stopAll);
-after(() => {
-  killLeftovers(mark);
-  dir.remove();
-});
+const { mark, dir } = binTestFile();
 
 const SUMMARY = /^execdriver batch: ran (\d+), failed (\d+), timed out (\d+)(?:, malformed (\d+))?, wall [\d.]+ m?s, [\d.]+ jobs\/s$/m;
 

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, afterEach } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 export const BIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
@@ -147,4 +148,19 @@ export function ndjson(text: string): Record<string, unknown>[] {
 /** One NDJSON job line. */
 export function job(fields: Record<string, unknown>): string {
   return `${JSON.stringify(fields)}\n`;
+}
+
+/**
+ * A CLI test file's set-up: a marker for the processes it starts and a temp dir; after each test its bins
+ * are stopped, after the file its leftovers are killed and the dir removed.
+ */
+export function binTestFile(): { mark: string; dir: { path: string; remove(): void } } {
+  const mark = marker();
+  const dir = tempDir();
+  afterEach(stopAll);
+  after(() => {
+    killLeftovers(mark);
+    dir.remove();
+  });
+  return { mark, dir };
 }

@@ -5,16 +5,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, afterEach, describe, it } from 'node:test';
-import { catchesSighup, job, killLeftovers, liveProcessesWith, liveProcessesWithArg, marker, ndjson, start, stopAll, tempDir, waitFor } from './bin.js';
+import { describe, it } from 'node:test';
+import { binTestFile, catchesSighup, job, liveProcessesWith, liveProcessesWithArg, ndjson, start, waitFor } from './bin.js';
 
-const mark = marker();
-const dir = tempDir();
-afterEach(stopAll);
-after(() => {
-  killLeftovers(mark);
-  dir.remove();
-});
+const { mark, dir } = binTestFile();
 
 function lines(path: string): Record<string, unknown>[] {
   try {

@@ -2,16 +2,10 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, afterEach, describe, it } from 'node:test';
-import { execdriver, killLeftovers, liveProcessesWith, liveProcessesWithArg, marker, start, stopAll, tempDir, waitFor } from './bin.js';
+import { describe, it } from 'node:test';
+import { binTestFile, execdriver, liveProcessesWith, liveProcessesWithArg, start, waitFor } from './bin.js';
 
-const mark = marker();
-const dir = tempDir();
-afterEach(stopAll);
-after(() => {
-  killLeftovers(mark);
-  dir.remove();
-});
+const { mark, dir } = binTestFile();
 
 describe('execdriver run', () => {
   it('exits 0 when the command exits 0', async () => {
